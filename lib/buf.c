@@ -131,3 +131,19 @@ ob_buf_detach(struct ob_buf *b, size_t *len)
 	ob_buf_init(b, b->max);
 	return p;
 }
+
+void
+ob_buf_errf(struct ob_buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	size_t n, room;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	n = strlen(tmp);
+	room = b->max - b->len;
+	if (ob_buf_append(b, tmp, n < room ? n : room) != 0)
+		return;
+}

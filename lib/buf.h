@@ -49,6 +49,12 @@ int ob_buf_printf(struct ob_buf *b, const char *fmt, ...)
 int ob_buf_vprintf(struct ob_buf *b, const char *fmt, va_list ap)
     OB_PRINTF(2, 0) OB_MUST_CHECK;
 
+/*
+ * Best effort, for error messages: appends what fits of the formatted
+ * text (cut short at the cap) and never fails.
+ */
+void ob_buf_errf(struct ob_buf *b, const char *fmt, ...) OB_PRINTF(2, 3);
+
 /* The contents as a C string; "" for a buffer never written to. */
 const char *ob_buf_cstr(const struct ob_buf *b);
 

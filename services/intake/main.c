@@ -1,0 +1,32 @@
+/*
+ * ombud-intake - the reporters' side: the site root, tenant pages and
+ * (in later issues) the report form and follow-up.  nginx also routes
+ * /healthz and anything unknown here, so unknown paths get this pool's
+ * 404 page.
+ */
+#include "lib/service.h"
+
+static int
+h_home(struct ob_req *r)
+{
+	return ob_page_render(r, 200, "home", ob_tctx_new(r->arena));
+}
+
+static const struct ob_route routes[] = {
+	OB_ROUTE(GET, "/", h_home, PUBLIC, NULL),
+	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
+	OB_ROUTE(POST, "/lang", ob_lang_handler, PUBLIC, ob_lang_fields),
+};
+
+static const struct ob_service intake = {
+	.name = "intake",
+	.routes = routes,
+	.nroutes = OB_NELEM(routes),
+	.default_max_body = 1024 * 1024,
+};
+
+int
+main(int argc, char **argv)
+{
+	return ob_service_main(&intake, argc, argv);
+}

@@ -1,0 +1,117 @@
+/*
+ * ombudctl - the operator's tool.  Later issues add commands; each is a
+ * function in the table below.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/migrate.h"
+#include "lib/service.h"
+
+struct ctl {
+	struct ob_config *cfg;
+	struct ob_settings settings;
+	struct ob_buf err;
+};
+
+static int
+cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+	struct ob_db *db;
+	const char *sql_dir;
+	int applied = 0, rc;
+
+	if (argc != 1) {
+		fputs("usage: ombudctl migrate\n", stderr);
+		return 2;
+	}
+	if (ob_config_str(c->cfg, "paths", "sql", &sql_dir, &c->err) != 0)
+		return 1;
+	c->settings.db.application_name = "ombudctl";
+	db = ob_db_new(&c->settings.db, NULL, 0);
+	if (ob_db_connect(db) != 0) {
+		ob_buf_errf(&c->err, "%s", "cannot connect to the database");
+		ob_db_free(db);
+		return 1;
+	}
+	rc = ob_migrate_run(
+	    ob_db_migration_conn(db), sql_dir, stdout, &applied, &c->err);
+	ob_db_free(db);
+	if (rc != 0)
+		return 1;
+	printf("migrations: %d applied, database is current\n", applied);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "migrate", cmd_migrate, "apply pending sql/ migrations" },
+};
+
+static void
+usage(FILE *f)
+{
+	fputs(
+	    "usage: ombudctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n", f);
+	for (size_t i = 0; i < OB_NELEM(commands); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { NULL, { 0 }, OB_BUF_INIT(2048) };
+	const char *config_opt = NULL, *path = NULL;
+	int opt, rc = 1;
+
+	ob_log_init("ombudctl");
+	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < OB_NELEM(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		if (ob_config_path(config_opt, &path, &c.err) != 0 ||
+		    ob_config_load(path, &c.cfg, &c.err) != 0 ||
+		    ob_settings_load_db(
+			c.cfg, "ombudctl", &c.settings, &c.err) != 0)
+			goto out;
+		rc = commands[i].run(&c, argc - optind, argv + optind);
+		goto out;
+	}
+	fprintf(stderr, "ombudctl: unknown command %s\n", argv[optind]);
+	usage(stderr);
+	rc = 2;
+out:
+	if (rc == 1 && c.err.len > 0)
+		fprintf(stderr, "ombudctl: %s\n", ob_buf_cstr(&c.err));
+	ob_config_free(c.cfg);
+	ob_buf_release(&c.err);
+	return rc;
+}

@@ -1,0 +1,152 @@
+"""Integration tests run against a real stack (PostgreSQL, nginx, every
+pool, the SMTP sink) that the session starts itself in a temporary var
+dir on free ports, so it runs beside a developer's stack.  OMBUD_BUILD
+picks the build (build/ or build-asan/)."""
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+import urllib3
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("OMBUD_BUILD", ROOT / "build"))
+POOLS = ("intake", "auth", "cases", "scrub")
+SANITIZER_MARKS = (b"AddressSanitizer", b"UndefinedBehaviorSanitizer",
+                   b"LeakSanitizer", b"runtime error:")
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self):
+        self.var = Path(tempfile.mkdtemp(prefix="ombud-test-"))
+        os.chmod(self.var, 0o755)
+        self.https_port = free_port()
+        self.http_port = free_port()
+        self.env = dict(os.environ,
+                        OMBUD_VAR=str(self.var),
+                        OMBUD_BUILD=str(BUILD),
+                        OMBUD_HTTPS_PORT=str(self.https_port),
+                        OMBUD_HTTP_PORT=str(self.http_port),
+                        OMBUD_PROCESSES="2")
+        self.url = f"https://localhost:{self.https_port}"
+        self.http_url = f"http://localhost:{self.http_port}"
+        self.info = {}
+
+    def run(self, *args, check=True, timeout=300):
+        return subprocess.run([str(ROOT / "scripts" / "stack"), *args],
+                              env=self.env, check=check, timeout=timeout,
+                              capture_output=True, text=True)
+
+    def up(self):
+        r = self.run("up", check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"stack up failed:\n{r.stdout}\n{r.stderr}")
+        for line in self.run("env").stdout.splitlines():
+            line = line.removeprefix("export ")
+            k, _, v = line.partition("=")
+            self.info[k] = shlex.split(v)[0] if v else ""
+
+    def down(self):
+        self.run("down", check=False)
+
+    # -- helpers for tests --
+
+    def session(self):
+        s = requests.Session()
+        s.verify = False
+        return s
+
+    def get(self, path, **kw):
+        kw.setdefault("allow_redirects", False)
+        kw.setdefault("timeout", 30)
+        return requests.get(self.url + path, verify=False, **kw)
+
+    def post(self, path, **kw):
+        kw.setdefault("allow_redirects", False)
+        kw.setdefault("timeout", 30)
+        return requests.post(self.url + path, verify=False, **kw)
+
+    def socket(self, pool):
+        return str(self.var / "run" / f"{pool}.sock")
+
+    def pid(self, pool):
+        return int((self.var / "run" / f"{pool}.pid").read_text().strip())
+
+    def children(self, pool):
+        out = subprocess.run(["pgrep", "-P", str(self.pid(pool))],
+                             capture_output=True, text=True).stdout
+        return sorted(int(p) for p in out.split())
+
+    def log(self, name):
+        p = self.var / "log" / f"{name}.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    def db(self, **kw):
+        params = dict(host=self.info["PGHOST"], port=self.info["PGPORT"],
+                      dbname=self.info["PGDATABASE"],
+                      user=self.info["PGUSER"])
+        params.update(kw)
+        return psycopg2.connect(**params)
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if self.get("/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("stack did not become healthy")
+
+    def sanitizer_reports(self):
+        found = []
+        for p in (self.var / "log").glob("*.log"):
+            data = p.read_bytes()
+            if any(m in data for m in SANITIZER_MARKS):
+                found.append(p.name)
+        return found
+
+
+@pytest.fixture(scope="session")
+def stack():
+    if not (BUILD / "services" / "intake" / "ombud-intake").exists():
+        pytest.exit(f"no build in {BUILD}: run scripts/test or ninja -C build",
+                    returncode=2)
+    st = Stack()
+    try:
+        st.up()
+        yield st
+    finally:
+        st.down()
+        reports = st.sanitizer_reports()
+        leftovers = subprocess.run(["pgrep", "-f", str(st.var)],
+                                   capture_output=True, text=True).stdout
+        keep = os.environ.get("OMBUD_KEEP_VAR") == "1" or reports
+        if not keep:
+            shutil.rmtree(st.var, ignore_errors=True)
+        if reports:
+            pytest.fail(f"sanitizer reports in {st.var}/log: {reports}",
+                        pytrace=False)
+        if leftovers.strip():
+            pytest.fail(f"processes left behind after stack down: "
+                        f"{leftovers.split()}", pytrace=False)
