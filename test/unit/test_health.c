@@ -1,6 +1,7 @@
 #include "lib/health.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
