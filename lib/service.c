@@ -228,17 +228,29 @@ ob_page_redirect(struct ob_req *r, const char *path)
 
 /* ---- shared handlers ---- */
 
+/*
+ * A child probes at most once a second and answers from that result in
+ * between: an uptime monitor polls once a minute, and a flood of public
+ * /healthz requests must not become a flood of database round trips.
+ */
+#define HEALTH_CACHE_US 1000000
+
 int
 ob_health_handler(struct ob_req *r)
 {
+	static struct ob_health h;
+	static uint64_t probed_at;
 	struct ob_app *app = r->app;
-	struct ob_health h;
 	struct ob_buf out = OB_BUF_INIT(512);
+	uint64_t now = ob_now_us();
 	int rc;
 
-	ob_health_probe(app->db, app->settings.data_dir, "/proc/meminfo",
-	    app->settings.disk_free_min_mb, app->settings.mem_available_min_mb,
-	    &h);
+	if (probed_at == 0 || now - probed_at >= HEALTH_CACHE_US) {
+		ob_health_probe(app->db, app->settings.data_dir,
+		    "/proc/meminfo", app->settings.disk_free_min_mb,
+		    app->settings.mem_available_min_mb, &h);
+		probed_at = now;
+	}
 	if ((rc = ob_health_json(&h, &out)) == 0) {
 		ob_req_status(r, ob_health_ok(&h) ? 200 : 503);
 		must_header(r, "Content-Type", "application/json");

@@ -317,7 +317,9 @@ def test_database_restart_is_survived(stack):
         cmd = ["runuser", "-u", "postgres", "--"] + cmd
     subprocess.run(cmd, check=True, capture_output=True, cwd="/tmp",
                    timeout=60)
-    # Every child notices its dead connection and reconnects.
+    # Every child notices its dead connection and reconnects (after the
+    # one second for which a child reuses its last probe).
+    time.sleep(1.2)
     for _ in range(10):
         assert stack.get("/healthz").json()["db"] == "ok"
 
