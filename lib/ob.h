@@ -29,6 +29,7 @@ enum ob_err {
 	OB_EUNSUPP = -8, /* valid but not supported */
 	OB_EMETHOD = -9, /* path known, method not allowed */
 	OB_EPERM = -10, /* not allowed */
+	OB_EINTERNAL = -11, /* a bug: our data or code is wrong */
 };
 
 /*

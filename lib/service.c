@@ -136,7 +136,9 @@ ob_page_render(
 	ob_tctx_set(ctx, "return_path", ob_local_path(r->path) ? r->path : "/");
 	rc = ob_tmpl_render(app->tmpl, name, ctx, ob_i18n_tr, NULL, &out, &err);
 	if (rc != 0) {
+		/* A missing variable or template is our bug, never a 404. */
 		ob_log_error(r->rid, "render %s: %s", name, ob_buf_cstr(&err));
+		rc = OB_EINTERNAL;
 		goto out;
 	}
 	ob_req_status(r, status);
@@ -196,8 +198,9 @@ ob_page_error(struct ob_req *r, int status)
 		ob_req_discard(r);
 		ob_req_status(r, status);
 		must_header(r, "Content-Type", "text/plain; charset=utf-8");
-		(void)ob_req_puts(r, _(t->title));
-		(void)ob_req_puts(r, "\n");
+		if (ob_req_puts(r, _(t->title)) != 0 ||
+		    ob_req_puts(r, "\n") != 0)
+			ob_log_error(r->rid, "error page not written");
 	}
 }
 
@@ -299,7 +302,7 @@ pick_language(struct ob_req *r)
 	const char *lang = ob_req_cookie(r, LANG_COOKIE);
 
 	if (lang == NULL || ob_i18n_set(lang) != 0)
-		(void)ob_i18n_set(languages[0]);
+		ob_i18n_set_default();
 }
 
 static int
@@ -376,7 +379,8 @@ child_init(void *arg)
 	the_app.db = ob_db_new(
 	    &the_app.settings.db, the_app.svc->stmts, the_app.svc->nstmts);
 	/* A database that is down now is retried on the first request. */
-	(void)ob_db_connect(the_app.db);
+	if (ob_db_connect(the_app.db) != 0)
+		ob_log_warn(NULL, "db: not reachable at start, will retry");
 	return 0;
 }
 

@@ -32,6 +32,8 @@ ob_strerror(int err)
 		return "method not allowed";
 	case OB_EPERM:
 		return "not permitted";
+	case OB_EINTERNAL:
+		return "internal error";
 	default:
 		return "unknown error";
 	}

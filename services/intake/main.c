@@ -4,12 +4,16 @@
  * /healthz and anything unknown here, so unknown paths get this pool's
  * 404 page.
  */
+#include "lib/i18n.h"
 #include "lib/service.h"
 
 static int
 h_home(struct ob_req *r)
 {
-	return ob_page_render(r, 200, "home", ob_tctx_new(r->arena));
+	struct ob_tctx *ctx = ob_tctx_new(r->arena);
+
+	ob_tctx_set(ctx, "title", _("Ombud: report wrongdoing safely"));
+	return ob_page_render(r, 200, "home", ctx);
 }
 
 static const struct ob_route routes[] = {
