@@ -3,12 +3,14 @@ pool, the SMTP sink) that the session starts itself in a temporary var
 dir on free ports, so it runs beside a developer's stack.  OMBUD_BUILD
 picks the build (build/ or build-asan/)."""
 
+import http.client
 import os
 import re
 import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -20,7 +22,7 @@ import pytest
 import requests
 import urllib3
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("OMBUD_BUILD", ROOT / "build"))
 POOLS = ("intake", "auth", "cases", "scrub")
 SANITIZER_MARKS = (b"AddressSanitizer", b"UndefinedBehaviorSanitizer",
@@ -73,17 +75,39 @@ class Stack:
     def session(self):
         s = requests.Session()
         s.verify = False
+        s.trust_env = False     # else REQUESTS_CA_BUNDLE overrides verify
         return s
+
+    def raw(self, method, target, headers=None, body=None):
+        """Sends the request target exactly as given (requests would
+        re-quote a broken percent-encoding); returns (status, headers,
+        text)."""
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("localhost", self.https_port,
+                                           context=ctx, timeout=30)
+        try:
+            hdrs = dict(headers or {})
+            if body is not None:
+                hdrs.setdefault("Content-Type",
+                                "application/x-www-form-urlencoded")
+            conn.request(method, target, body=body, headers=hdrs)
+            r = conn.getresponse()
+            return (r.status, {k.lower(): v for k, v in r.getheaders()},
+                    r.read().decode("utf-8", "replace"))
+        finally:
+            conn.close()
 
     def get(self, path, **kw):
         kw.setdefault("allow_redirects", False)
         kw.setdefault("timeout", 30)
-        return requests.get(self.url + path, verify=False, **kw)
+        return self.session().get(self.url + path, **kw)
 
     def post(self, path, **kw):
         kw.setdefault("allow_redirects", False)
         kw.setdefault("timeout", 30)
-        return requests.post(self.url + path, verify=False, **kw)
+        return self.session().post(self.url + path, **kw)
 
     def socket(self, pool):
         return str(self.var / "run" / f"{pool}.sock")

@@ -8,6 +8,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +55,18 @@ def test_home_page_renders_styled_without_javascript(stack, browser):
     assert csp_violations(browser) == []
 
 
+def click_and_wait(browser, selector):
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+
+
 def test_language_buttons_work_without_javascript(stack, browser):
     browser.get(stack.url + "/no-such-page")
-    browser.find_element(By.CSS_SELECTOR, "button[value=da]").click()
+    click_and_wait(browser, "button[value=da]")
     assert browser.current_url == stack.url + "/no-such-page"
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "da"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Side ikke fundet"
-    browser.find_element(By.CSS_SELECTOR, "button[value=en]").click()
+    click_and_wait(browser, "button[value=en]")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
     assert csp_violations(browser) == []

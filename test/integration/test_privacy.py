@@ -38,6 +38,7 @@ class SourceAddressAdapter(HTTPAdapter):
 def client(source):
     s = requests.Session()
     s.verify = False
+    s.trust_env = False
     s.headers.update(CANARIES)
     s.mount("https://", SourceAddressAdapter(source))
     s.mount("http://", SourceAddressAdapter(source))
@@ -51,6 +52,7 @@ def traffic(stack, s):
     s.get(u + f"/?q={QUERY_CANARY}")
     s.get(u + f"/no-such-page?q={QUERY_CANARY}")
     s.get(u + "/?x=%ZZ")
+    stack.raw("GET", f"/t/%ZZ/?q={QUERY_CANARY}", headers=CANARIES)
     s.post(u + "/lang", data={"lang": "da", "return": "/"}, allow_redirects=False)
     s.post(u + "/lang", data=b"lang=" + b"a" * 2_000_000,
            headers={"Content-Type": "application/x-www-form-urlencoded"})
