@@ -4,9 +4,11 @@
 #include <fcgiapp.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +23,14 @@
 #define STABLE_AFTER_MS 5000
 
 /* ---- child ---- */
+
+/*
+ * One word per child in memory shared with the master: the monotonic
+ * millisecond at which its current request started, 0 while idle.  The
+ * master kills a child whose request runs past request_timeout_s; no
+ * system call per request is needed for it.
+ */
+static _Atomic uint64_t *busy_since;
 
 static volatile sig_atomic_t child_stopping;
 static volatile sig_atomic_t child_idle;
@@ -76,9 +86,15 @@ fcgi_write(void *arg, const char *buf, size_t n)
 	return 0;
 }
 
+static uint64_t
+now_ms(void)
+{
+	return ob_now_us() / 1000;
+}
+
 static OB_NORETURN void
-child_main(int listen_fd, const struct ob_pool_opts *o,
-    const struct ob_pool_app *app, pid_t master)
+child_main(int listen_fd, _Atomic uint64_t *busy, const struct ob_pool_app *app,
+    pid_t master)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -127,10 +143,10 @@ child_main(int listen_fd, const struct ob_pool_opts *o,
 			usleep(100000);
 			continue;
 		}
-		alarm(o->request_timeout_s);
+		*busy = now_ms();
 		app->serve(&io, app->arg);
 		FCGX_Finish_r(&req);
-		alarm(0);
+		*busy = 0;
 	}
 	if (app->fini != NULL)
 		app->fini(app->arg);
@@ -263,12 +279,6 @@ struct slot {
 	unsigned backoff_ms;
 };
 
-static uint64_t
-now_ms(void)
-{
-	return ob_now_us() / 1000;
-}
-
 static void
 on_sigchld(int sig)
 {
@@ -276,8 +286,7 @@ on_sigchld(int sig)
 }
 
 static void
-spawn(struct slot *s, int listen_fd, const struct ob_pool_opts *o,
-    const struct ob_pool_app *app)
+spawn(struct slot *s, unsigned i, int listen_fd, const struct ob_pool_app *app)
 {
 	pid_t master = getpid();
 	pid_t pid = fork();
@@ -288,7 +297,8 @@ spawn(struct slot *s, int listen_fd, const struct ob_pool_opts *o,
 		return;
 	}
 	if (pid == 0)
-		child_main(listen_fd, o, app, master);
+		child_main(listen_fd, &busy_since[i], app, master);
+	busy_since[i] = 0;
 	s->pid = pid;
 	s->started_ms = now_ms();
 	s->restart_at_ms = 0;
@@ -325,6 +335,28 @@ reaped(struct slot *slots, unsigned n, pid_t pid, int status, bool stopping)
 	}
 }
 
+/* A request running for longer than limit_ms kills its child. */
+static void
+kill_stuck(struct slot *slots, unsigned n, uint64_t limit_ms)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t since = busy_since[i];
+
+		if (slots[i].pid > 0 && since != 0 && limit_ms > 0 &&
+		    now - since > limit_ms) {
+			ob_log_warn(NULL,
+			    "pool: child %d stuck in a request "
+			    "for %llu ms, killing it",
+			    (int)slots[i].pid,
+			    (unsigned long long)(now - since));
+			kill(slots[i].pid, SIGKILL);
+			busy_since[i] = 0;
+		}
+	}
+}
+
 int
 ob_pool_run(const struct ob_pool_opts *o, const struct ob_pool_app *app)
 {
@@ -354,8 +386,12 @@ ob_pool_run(const struct ob_pool_opts *o, const struct ob_pool_app *app)
 
 	ob_log_info(NULL, "pool: starting %u processes", n);
 	slots = ob_xcalloc(n, sizeof(*slots));
+	busy_since = mmap(NULL, n * sizeof(*busy_since), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (busy_since == MAP_FAILED)
+		ob_die("pool: cannot map shared memory");
 	for (unsigned i = 0; i < n; i++)
-		spawn(&slots[i], listen_fd, o, app);
+		spawn(&slots[i], i, listen_fd, app);
 
 	for (;;) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
@@ -400,7 +436,8 @@ ob_pool_run(const struct ob_pool_opts *o, const struct ob_pool_app *app)
 		for (unsigned i = 0; i < n; i++)
 			if (slots[i].pid == 0 && slots[i].restart_at_ms != 0 &&
 			    now_ms() >= slots[i].restart_at_ms)
-				spawn(&slots[i], listen_fd, o, app);
+				spawn(&slots[i], i, listen_fd, app);
+		kill_stuck(slots, n, 1000ull * o->request_timeout_s);
 	}
 
 	if (listen_fd > 0)
@@ -408,6 +445,8 @@ ob_pool_run(const struct ob_pool_opts *o, const struct ob_pool_app *app)
 	if (created && o->socket != NULL && o->socket[0] == '/')
 		unlink(o->socket);
 	free(slots);
+	munmap(busy_since, n * sizeof(*busy_since));
+	busy_since = NULL;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	ob_log_info(NULL, "pool: stopped");
 	return 0;

@@ -9,8 +9,9 @@
  *
  * A child that dies is replaced; one that dies soon after it started is
  * replaced after a backoff that doubles up to 30 s, so a crash loop does
- * not spin.  Each request runs under an alarm: a request stuck for
- * request_timeout_s kills its child, which is then replaced.
+ * not spin.  The master watches the time each child's request started
+ * (shared memory, no system call per request): a request stuck for
+ * request_timeout_s gets its child killed, and the child replaced.
  *
  * SIGTERM or SIGINT drains: the master forwards SIGTERM; an idle child
  * exits at once, a busy one finishes its request first; after

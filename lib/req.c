@@ -1,6 +1,8 @@
 #include "lib/req.h"
 
+#include <inttypes.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/router.h"
@@ -37,11 +39,29 @@ param_or_empty(struct ob_req *r, const char *name)
 	return v ? v : "";
 }
 
+/*
+ * Request ids: a random number drawn once per process, then a counter,
+ * so that ids are unique across children without a getrandom(2) per
+ * request.  Children never share the draw: it happens on their first
+ * request, after the fork.
+ */
+static void
+make_rid(char rid[17])
+{
+	static uint32_t prefix, counter;
+	static bool drawn;
+
+	if (!drawn) {
+		prefix = randombytes_random();
+		drawn = true;
+	}
+	snprintf(rid, 17, "%08" PRIx32 "%08" PRIx32, prefix, ++counter);
+}
+
 int
 ob_req_begin(struct ob_req *r, struct ob_arena *a, const struct ob_req_io *io,
     uint64_t body_max)
 {
-	unsigned char rnd[8];
 	const char *uri, *q, *cl;
 
 	memset(r, 0, sizeof(*r));
@@ -51,8 +71,7 @@ ob_req_begin(struct ob_req *r, struct ob_arena *a, const struct ob_req_io *io,
 	r->body_max = body_max;
 	ob_buf_init(&r->headers, HEADERS_MAX);
 	ob_buf_init(&r->body, BODY_BUF_MAX);
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(r->rid, sizeof(r->rid), rnd, sizeof(rnd));
+	make_rid(r->rid);
 	r->method = "-";
 	r->uri = r->path = "/";
 	r->query = r->content_type = "";
