@@ -4,6 +4,7 @@
  * minimal FastCGI client below.
  */
 #include "lib/pool.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +42,10 @@ app_serve(const struct ob_req_io *io, void *arg)
 				   "Content-Type: text/plain\r\n\r\nserved";
 
 	(void)arg;
-	if (delay != NULL)
-		usleep(1000u * (unsigned)(delay[0] - '0') * 100u);
+	uint64_t ms = 0;
+
+	if (delay != NULL && ob_parse_u64(delay, 0, 10000, &ms) == 0)
+		usleep((useconds_t)(ms * 1000));
 	(void)io->write(io->arg, resp, sizeof(resp) - 1);
 }
 
@@ -249,7 +252,7 @@ main(void)
 		int rfd = fcgi_connect(path);
 
 		CHECK(rfd >= 0);
-		CHECK(fcgi_send(rfd, "5") == 0);
+		CHECK(fcgi_send(rfd, "500") == 0);
 		usleep(150000);
 		kill(master, SIGTERM);
 		CHECK(fcgi_served(rfd));
@@ -258,6 +261,22 @@ main(void)
 	CHECK_INT(wait_exit(master, 10), 0);
 	CHECK(stat(path, &st) != 0 && errno == ENOENT);
 	CHECK(waitpid(-1, &status, WNOHANG) <= 0);
+
+	/* A request stuck past request_timeout_s: the child is killed and
+	 * replaced, and the pool keeps serving. */
+	o.processes = 1;
+	o.request_timeout_s = 1;
+	master = fork();
+	if (master == 0)
+		_exit(ob_pool_run(&o, &app) == 0 ? 0 : 1);
+	c1 = read_pid();
+	CHECK(c1 > 0);
+	CHECK(!request(path, "4000"));
+	c2 = read_pid();
+	CHECK(c2 > 0 && c2 != c1);
+	CHECK(request(path, NULL));
+	kill(master, SIGTERM);
+	CHECK_INT(wait_exit(master, 10), 0);
 
 	unlink(file);
 	rmdir(dir);
