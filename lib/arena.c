@@ -73,9 +73,9 @@ ob_arena_strdup(struct ob_arena *a, const char *s)
 }
 
 char *
-ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
+ob_arena_vprintf(struct ob_arena *a, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list cp;
 	int n;
 	char *p;
 
@@ -85,14 +85,24 @@ ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
 	 */
 	if (fmt == NULL)
 		ob_die("arena: null format");
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
 	if (n < 0)
 		ob_die("arena: bad format");
 	p = ob_arena_alloc(a, (size_t)n + 1);
-	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *
+ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = ob_arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	return p;
 }

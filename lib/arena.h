@@ -11,6 +11,7 @@
 #ifndef OB_ARENA_H
 #define OB_ARENA_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct ob_arena_block;
@@ -34,6 +35,8 @@ char *ob_arena_strndup(struct ob_arena *a, const char *s, size_t n);
 /* Formats into the arena. */
 char *ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+char *ob_arena_vprintf(struct ob_arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Frees every block but the first, and wipes what is kept. */
 void ob_arena_reset(struct ob_arena *a);

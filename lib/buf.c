@@ -133,17 +133,46 @@ ob_buf_detach(struct ob_buf *b, size_t *len)
 }
 
 void
-ob_buf_errf(struct ob_buf *b, const char *fmt, ...)
+ob_buf_verrf(struct ob_buf *b, const char *fmt, va_list ap)
 {
 	char tmp[1024];
 	size_t n, room;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
 	n = strlen(tmp);
 	room = b->max - b->len;
 	if (ob_buf_append(b, tmp, n < room ? n : room) != 0)
 		return;
+}
+
+void
+ob_buf_errf(struct ob_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ob_buf_verrf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+ob_buf_seterr(struct ob_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b == NULL)
+		return;
+	ob_buf_reset(b);
+	va_start(ap, fmt);
+	ob_buf_verrf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+ob_buf_truncate(struct ob_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
 }

@@ -54,6 +54,14 @@ int ob_buf_vprintf(struct ob_buf *b, const char *fmt, va_list ap)
  * text (cut short at the cap) and never fails.
  */
 void ob_buf_errf(struct ob_buf *b, const char *fmt, ...) OB_PRINTF(2, 3);
+void ob_buf_verrf(struct ob_buf *b, const char *fmt, va_list ap)
+    OB_PRINTF(2, 0);
+
+/* Like ob_buf_errf, but replaces the contents; b may be NULL. */
+void ob_buf_seterr(struct ob_buf *b, const char *fmt, ...) OB_PRINTF(2, 3);
+
+/* Cuts the contents back to len bytes (no-op if already shorter). */
+void ob_buf_truncate(struct ob_buf *b, size_t len);
 
 /* The contents as a C string; "" for a buffer never written to. */
 const char *ob_buf_cstr(const struct ob_buf *b);

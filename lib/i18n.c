@@ -42,25 +42,6 @@ static struct lang langs_loaded[OB_I18N_MAX_LANGS];
 static size_t nlangs;
 static size_t current;
 
-static void set_err(struct ob_buf *err, const char *fmt, ...) OB_PRINTF(2, 3);
-
-/* Replaces err with a message; one cut short by err->max is dropped. */
-static void
-set_err(struct ob_buf *err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	if (err == NULL)
-		return;
-	ob_buf_reset(err);
-	va_start(ap, fmt);
-	rc = ob_buf_vprintf(err, fmt, ap);
-	va_end(ap);
-	if (rc != 0)
-		ob_buf_reset(err);
-}
-
 /* ---- Parsing ---- */
 
 static uint32_t
@@ -103,15 +84,15 @@ read_entry(const unsigned char *data, size_t len, bool swap, uint32_t table_off,
 	n = read_u32(data + at, swap);
 	off = read_u32(data + at + 4, swap);
 	if ((uint64_t)off + n + 1 > len) {
-		set_err(err, "%s string %u out of range", which, i);
+		ob_buf_seterr(err, "%s string %u out of range", which, i);
 		return OB_EINVAL;
 	}
 	if (data[(uint64_t)off + n] != '\0') {
-		set_err(err, "%s string %u not NUL-terminated", which, i);
+		ob_buf_seterr(err, "%s string %u not NUL-terminated", which, i);
 		return OB_EINVAL;
 	}
 	if (!valid_utf8((const char *)data + off, n)) {
-		set_err(err, "%s string %u is not UTF-8", which, i);
+		ob_buf_seterr(err, "%s string %u is not UTF-8", which, i);
 		return OB_EINVAL;
 	}
 	*s = (const char *)data + off;
@@ -133,7 +114,7 @@ check_header(const char *h, struct ob_buf *err)
 	if ((n == 5 && strncasecmp(cs, "UTF-8", 5) == 0) ||
 	    (n == 4 && strncasecmp(cs, "UTF8", 4) == 0))
 		return 0;
-	set_err(err, "charset is not UTF-8");
+	ob_buf_seterr(err, "charset is not UTF-8");
 	return OB_EINVAL;
 }
 
@@ -150,17 +131,17 @@ ob_i18n_parse_mo(
 
 	*out = NULL;
 	if (len > OB_I18N_MAX_MO_SIZE) {
-		set_err(err, "larger than %d bytes", OB_I18N_MAX_MO_SIZE);
+		ob_buf_seterr(err, "larger than %d bytes", OB_I18N_MAX_MO_SIZE);
 		rc = OB_ETOOBIG;
 		goto out;
 	}
 	if (len < MO_HEADER_SIZE) {
-		set_err(err, "too short for a .mo header");
+		ob_buf_seterr(err, "too short for a .mo header");
 		goto out;
 	}
 	magic = read_u32(data, false);
 	if (magic != MO_MAGIC && magic != MO_MAGIC_SWAPPED) {
-		set_err(err, "not a .mo file (bad magic)");
+		ob_buf_seterr(err, "not a .mo file (bad magic)");
 		goto out;
 	}
 	swap = magic == MO_MAGIC_SWAPPED;
@@ -175,13 +156,13 @@ ob_i18n_parse_mo(
 	orig_off = read_u32(d + 12, swap);
 	trans_off = read_u32(d + 16, swap);
 	if (rev >> 16 > 1) {
-		set_err(err, "unsupported .mo revision %u", rev >> 16);
+		ob_buf_seterr(err, "unsupported .mo revision %u", rev >> 16);
 		goto out;
 	}
 	if ((uint64_t)n * 8 > len ||
 	    (uint64_t)orig_off + (uint64_t)n * 8 > len ||
 	    (uint64_t)trans_off + (uint64_t)n * 8 > len) {
-		set_err(err, "string tables out of range");
+		ob_buf_seterr(err, "string tables out of range");
 		goto out;
 	}
 	mo->n = n;
@@ -196,7 +177,8 @@ ob_i18n_parse_mo(
 			goto out;
 		/* Binary search needs strictly sorted originals. */
 		if (i > 0 && strcmp(mo->orig[i - 1], mo->orig[i]) >= 0) {
-			set_err(err, "original strings not sorted at %u", i);
+			ob_buf_seterr(
+			    err, "original strings not sorted at %u", i);
 			rc = OB_EINVAL;
 			goto out;
 		}
@@ -282,16 +264,16 @@ read_catalog(const char *path, char **data, size_t *lenp, struct ob_buf *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		rc = errno == ENOENT ? OB_ENOENT : OB_EIO;
-		set_err(err, "%s: %s", path, strerror(errno));
+		ob_buf_seterr(err, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, "%s: not a regular file", path);
+		ob_buf_seterr(err, "%s: not a regular file", path);
 		rc = OB_EIO;
 		goto out;
 	}
 	if (st.st_size > OB_I18N_MAX_MO_SIZE) {
-		set_err(
+		ob_buf_seterr(
 		    err, "%s: larger than %d bytes", path, OB_I18N_MAX_MO_SIZE);
 		rc = OB_ETOOBIG;
 		goto out;
@@ -303,7 +285,7 @@ read_catalog(const char *path, char **data, size_t *lenp, struct ob_buf *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, "%s: %s", path, strerror(errno));
+			ob_buf_seterr(err, "%s: %s", path, strerror(errno));
 			rc = OB_EIO;
 			goto out;
 		}
@@ -312,7 +294,7 @@ read_catalog(const char *path, char **data, size_t *lenp, struct ob_buf *err)
 		len += (size_t)r;
 	}
 	if (len != (size_t)st.st_size) {
-		set_err(err, "%s: changed while being read", path);
+		ob_buf_seterr(err, "%s: changed while being read", path);
 		rc = OB_EIO;
 		goto out;
 	}
@@ -351,26 +333,27 @@ ob_i18n_load(
 		struct lang *l;
 
 		if (i == OB_I18N_MAX_LANGS) {
-			set_err(
+			ob_buf_seterr(
 			    err, "more than %d languages", OB_I18N_MAX_LANGS);
 			rc = OB_ETOOBIG;
 			goto out;
 		}
 		l = &langs_loaded[i];
 		if (!valid_lang(langs[i])) {
-			set_err(err, "invalid language code");
+			ob_buf_seterr(err, "invalid language code");
 			rc = OB_EINVAL;
 			goto out;
 		}
 		if (ob_i18n_known(langs[i])) {
-			set_err(err, "language %s listed twice", langs[i]);
+			ob_buf_seterr(
+			    err, "language %s listed twice", langs[i]);
 			rc = OB_EINVAL;
 			goto out;
 		}
 		ob_buf_reset(&path);
 		if ((rc = ob_buf_printf(&path, "%s/%s/LC_MESSAGES/ombud.mo",
 			 localedir, langs[i])) != 0) {
-			set_err(err, "%s: path too long", localedir);
+			ob_buf_seterr(err, "%s: path too long", localedir);
 			goto out;
 		}
 		rc = read_catalog(ob_buf_cstr(&path), &data, &len, err);
@@ -383,7 +366,7 @@ ob_i18n_load(
 			goto out;
 		} else if ((rc = ob_i18n_parse_mo(data, len, &l->mo, &why)) !=
 		    0) {
-			set_err(err, "%s: %s", ob_buf_cstr(&path),
+			ob_buf_seterr(err, "%s: %s", ob_buf_cstr(&path),
 			    ob_buf_cstr(&why));
 			goto out;
 		}
@@ -394,7 +377,7 @@ ob_i18n_load(
 		nlangs = i + 1;
 	}
 	if (i == 0) {
-		set_err(err, "no languages");
+		ob_buf_seterr(err, "no languages");
 		rc = OB_EINVAL;
 	}
 out:

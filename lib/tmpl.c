@@ -89,29 +89,6 @@ struct ob_tctx {
 	struct ob_tctx *next_item; /* next item of the list holding this */
 };
 
-static void set_err(struct ob_buf *err, const char *fmt, ...) OB_PRINTF(2, 3);
-
-/* Replaces err with a message; a message cut short by err->max is fine. */
-static void
-set_err(struct ob_buf *err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	if (err == NULL)
-		return;
-	ob_buf_reset(err);
-	va_start(ap, fmt);
-	rc = ob_buf_vprintf(err, fmt, ap);
-	va_end(ap);
-	if (rc != 0 && err->max > 0) {
-		/* Keep what fits of the fixed part at least. */
-		ob_buf_reset(err);
-		if (ob_buf_puts(err, "template error (message too long)") != 0)
-			ob_buf_reset(err);
-	}
-}
-
 /* ---- The escaper ---- */
 
 static const char *
@@ -152,11 +129,8 @@ ob_html_escape(struct ob_buf *out, const char *s, size_t n)
 	}
 	rc = ob_buf_append(out, s + run, n - run);
 out:
-	if (rc != 0) {
-		out->len = start;
-		if (out->data != NULL)
-			out->data[start] = '\0';
-	}
+	if (rc != 0)
+		ob_buf_truncate(out, start);
 	return rc;
 }
 
@@ -225,23 +199,11 @@ ob_tctx_setf(struct ob_tctx *c, const char *name, const char *fmt, ...)
 {
 	struct tentry *e = entry(c, name);
 	va_list ap;
-	int n;
-	char *p;
 
-	/* Also keeps GCC 12 + UBSan from a bogus "null format string". */
-	if (fmt == NULL)
-		ob_die("tmpl: NULL format");
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		ob_die("tmpl: bad format");
-	p = ob_arena_alloc(c->a, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	e->u.str = ob_arena_vprintf(c->a, fmt, ap);
 	va_end(ap);
 	e->type = OB_TVAL_STR;
-	e->u.str = p;
 }
 
 void
@@ -508,7 +470,8 @@ parse_tag(struct parser *ps, const char *s, size_t n, unsigned line,
 
 		if (*msgid == '\0') {
 			free(msgid);
-			set_err(ps->err, "%s:%u: empty {{_ }}", t->path, line);
+			ob_buf_seterr(
+			    ps->err, "%s:%u: empty {{_ }}", t->path, line);
 			return OB_EINVAL;
 		}
 		nd = add_node(t, NODE_TRANS, line);
@@ -531,8 +494,8 @@ parse_tag(struct parser *ps, const char *s, size_t n, unsigned line,
 	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
 		len--;
 	if (kind == '>' ? !valid_tmpl_name(name, len) : !valid_var(name, len)) {
-		set_err(ps->err, "%s:%u: unknown tag syntax {{%.*s}}", t->path,
-		    line, (int)(n > 40 ? 40 : n), s);
+		ob_buf_seterr(ps->err, "%s:%u: unknown tag syntax {{%.*s}}",
+		    t->path, line, (int)(n > 40 ? 40 : n), s);
 		return OB_EINVAL;
 	}
 	switch (kind) {
@@ -545,8 +508,8 @@ parse_tag(struct parser *ps, const char *s, size_t n, unsigned line,
 	case '#':
 	case '^':
 		if (*depth == OB_TMPL_MAX_DEPTH) {
-			set_err(ps->err, "%s:%u: sections nested too deeply",
-			    t->path, line);
+			ob_buf_seterr(ps->err,
+			    "%s:%u: sections nested too deeply", t->path, line);
 			return OB_ETOOBIG;
 		}
 		stack[(*depth)++] = t->nnodes;
@@ -555,13 +518,14 @@ parse_tag(struct parser *ps, const char *s, size_t n, unsigned line,
 		break;
 	default: /* '/' */
 		if (*depth == 0) {
-			set_err(ps->err, "%s:%u: {{/%.*s}} closes no section",
-			    t->path, line, (int)len, name);
+			ob_buf_seterr(ps->err,
+			    "%s:%u: {{/%.*s}} closes no section", t->path, line,
+			    (int)len, name);
 			return OB_EINVAL;
 		}
 		nd = &t->nodes[stack[*depth - 1]];
 		if (nd->n != len || memcmp(nd->s, name, len) != 0) {
-			set_err(ps->err,
+			ob_buf_seterr(ps->err,
 			    "%s:%u: {{/%.*s}} does not close {{%c%.*s}} "
 			    "opened on line %u",
 			    t->path, line, (int)len, name,
@@ -631,13 +595,15 @@ parse(struct tmpl *t, size_t len, struct ob_buf *err)
 			break;
 		close = memmem(open + 2, (size_t)(ps.end - open - 2), "}}", 2);
 		if (close == NULL) {
-			set_err(err, "%s:%u: {{ without }}", t->path, ps.line);
+			ob_buf_seterr(
+			    err, "%s:%u: {{ without }}", t->path, ps.line);
 			return OB_EINVAL;
 		}
 		nested = memmem(open + 2, (size_t)(close - open - 2), "{{", 2);
 		if (nested != NULL) {
-			set_err(err, "%s:%u: {{ inside a tag (missing }}?)",
-			    t->path, ps.line + count_lines(open, nested));
+			ob_buf_seterr(err,
+			    "%s:%u: {{ inside a tag (missing }}?)", t->path,
+			    ps.line + count_lines(open, nested));
 			return OB_EINVAL;
 		}
 		rc = parse_tag(&ps, open + 2, (size_t)(close - open - 2),
@@ -657,7 +623,7 @@ parse(struct tmpl *t, size_t len, struct ob_buf *err)
 	}
 	if (depth > 0) {
 		nd = &t->nodes[stack[depth - 1]];
-		set_err(err, "%s:%u: {{%c%.*s}} is never closed", t->path,
+		ob_buf_seterr(err, "%s:%u: {{%c%.*s}} is never closed", t->path,
 		    nd->line, nd->type == NODE_SECTION ? '#' : '^', (int)nd->n,
 		    nd->s);
 		return OB_EINVAL;
@@ -676,12 +642,12 @@ read_file(struct tmpl *t, size_t *lenp, struct ob_buf *err)
 
 	fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		set_err(err, "%s: %s", t->path, strerror(errno));
+		ob_buf_seterr(err, "%s: %s", t->path, strerror(errno));
 		rc = OB_EIO;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, "%s: not a regular file", t->path);
+		ob_buf_seterr(err, "%s: not a regular file", t->path);
 		rc = OB_EIO;
 		goto out;
 	}
@@ -692,7 +658,7 @@ read_file(struct tmpl *t, size_t *lenp, struct ob_buf *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, "%s: %s", t->path, strerror(errno));
+			ob_buf_seterr(err, "%s: %s", t->path, strerror(errno));
 			rc = OB_EIO;
 			goto out;
 		}
@@ -702,14 +668,14 @@ read_file(struct tmpl *t, size_t *lenp, struct ob_buf *err)
 	}
 	t->src[len] = '\0';
 	if (len > OB_TMPL_MAX_SIZE) {
-		set_err(err, "%s:%u: template larger than %d bytes", t->path,
-		    1 + count_lines(t->src, t->src + OB_TMPL_MAX_SIZE),
+		ob_buf_seterr(err, "%s:%u: template larger than %d bytes",
+		    t->path, 1 + count_lines(t->src, t->src + OB_TMPL_MAX_SIZE),
 		    OB_TMPL_MAX_SIZE);
 		rc = OB_ETOOBIG;
 		goto out;
 	}
 	if (memchr(t->src, '\0', len) != NULL) {
-		set_err(err, "%s:%u: NUL byte", t->path,
+		ob_buf_seterr(err, "%s:%u: NUL byte", t->path,
 		    1 + count_lines(t->src, t->src + strlen(t->src)));
 		rc = OB_EINVAL;
 		goto out;
@@ -761,7 +727,7 @@ list_dir(const char *dir, struct ob_tmpl_set *s, struct ob_buf *err)
 	int rc = 0;
 
 	if ((d = opendir(dir)) == NULL) {
-		set_err(err, "%s: %s", dir, strerror(errno));
+		ob_buf_seterr(err, "%s: %s", dir, strerror(errno));
 		rc = OB_EIO;
 		goto out;
 	}
@@ -771,14 +737,14 @@ list_dir(const char *dir, struct ob_tmpl_set *s, struct ob_buf *err)
 		    strcmp(de->d_name + len - 5, ".html") != 0)
 			continue;
 		if (!valid_tmpl_name(de->d_name, len - 5)) {
-			set_err(err,
+			ob_buf_seterr(err,
 			    "%s/%s: template names must match [a-z0-9_-]+", dir,
 			    de->d_name);
 			rc = OB_EINVAL;
 			goto out;
 		}
 		if (s->n == OB_TMPL_MAX_FILES) {
-			set_err(err, "%s: more than %d templates", dir,
+			ob_buf_seterr(err, "%s: more than %d templates", dir,
 			    OB_TMPL_MAX_FILES);
 			rc = OB_ETOOBIG;
 			goto out;
@@ -796,7 +762,7 @@ list_dir(const char *dir, struct ob_tmpl_set *s, struct ob_buf *err)
 		s->n++;
 	}
 	if (s->n == 0) {
-		set_err(err, "%s: no templates (*.html)", dir);
+		ob_buf_seterr(err, "%s: no templates (*.html)", dir);
 		rc = OB_ENOENT;
 		goto out;
 	}
@@ -820,9 +786,9 @@ resolve(struct ob_tmpl_set *s, struct tmpl *t, struct ob_buf *err)
 			continue;
 		inc = find_tmpl(s, nd->s, nd->n);
 		if (inc == NULL) {
-			set_err(err, "%s:%u: {{>%.*s}}: no template %.*s.html",
-			    t->path, nd->line, (int)nd->n, nd->s, (int)nd->n,
-			    nd->s);
+			ob_buf_seterr(err,
+			    "%s:%u: {{>%.*s}}: no template %.*s.html", t->path,
+			    nd->line, (int)nd->n, nd->s, (int)nd->n, nd->s);
 			return OB_EINVAL;
 		}
 		nd->tmpl = (size_t)(inc - s->t);
@@ -870,8 +836,9 @@ walk(struct walk *w, size_t i, size_t d)
 				if (ob_buf_printf(&path, "%s -> ",
 					w->s->t[w->chain[c]].name) != 0)
 					break;
-			set_err(w->err, "%s:%u: include cycle: %s%s", t->path,
-			    nd->line, ob_buf_cstr(&path), w->s->t[j].name);
+			ob_buf_seterr(w->err, "%s:%u: include cycle: %s%s",
+			    t->path, nd->line, ob_buf_cstr(&path),
+			    w->s->t[j].name);
 			ob_buf_release(&path);
 			return OB_EINVAL;
 		}
@@ -880,8 +847,9 @@ walk(struct walk *w, size_t i, size_t d)
 		if (w->height[j] + 1 > w->height[i])
 			w->height[i] = w->height[j] + 1;
 		if (w->height[i] > OB_TMPL_MAX_INCLUDE_DEPTH) {
-			set_err(w->err, "%s:%u: includes nested deeper than %d",
-			    t->path, nd->line, OB_TMPL_MAX_INCLUDE_DEPTH);
+			ob_buf_seterr(w->err,
+			    "%s:%u: includes nested deeper than %d", t->path,
+			    nd->line, OB_TMPL_MAX_INCLUDE_DEPTH);
 			return OB_ETOOBIG;
 		}
 	}
@@ -994,7 +962,7 @@ lookup(struct render *r, const struct tmpl *t, const struct node *nd,
 			e = find_entry(fr->c, part, n);
 	while (e != NULL && dot != NULL) {
 		if (e->type != OB_TVAL_CTX) {
-			set_err(r->err,
+			ob_buf_seterr(r->err,
 			    "%s.html:%u: %.*s is not a nested context", t->name,
 			    nd->line, (int)(dot - nd->s), nd->s);
 			return OB_EINVAL;
@@ -1005,7 +973,7 @@ lookup(struct render *r, const struct tmpl *t, const struct node *nd,
 		e = find_entry(e->u.ctx, part, n);
 	}
 	if (e == NULL) {
-		set_err(r->err, "%s.html:%u: %.*s is not set", t->name,
+		ob_buf_seterr(r->err, "%s.html:%u: %.*s is not set", t->name,
 		    nd->line, (int)nd->n, nd->s);
 		return OB_ENOENT;
 	}
@@ -1048,8 +1016,9 @@ render_var(struct render *r, const struct tmpl *t, const struct node *nd,
 			return ob_buf_puts(r->out, e->u.literal);
 		return ob_buf_append(r->out, e->u.html->p, e->u.html->len);
 	default:
-		set_err(r->err, "%s.html:%u: {{%.*s}} is %s, not a string",
-		    t->name, nd->line, (int)nd->n, nd->s, type_name(e->type));
+		ob_buf_seterr(r->err,
+		    "%s.html:%u: {{%.*s}} is %s, not a string", t->name,
+		    nd->line, (int)nd->n, nd->s, type_name(e->type));
 		return OB_EINVAL;
 	}
 }
@@ -1136,7 +1105,7 @@ render_nodes(struct render *r, const struct tmpl *t, size_t from, size_t to,
 		}
 		/* The innermost template and line that overflowed. */
 		if (rc == OB_ETOOBIG && !r->reported) {
-			set_err(r->err,
+			ob_buf_seterr(r->err,
 			    "%s.html:%u: output larger than %zu bytes", t->name,
 			    nd->line, r->out->max);
 			r->reported = true;
@@ -1157,16 +1126,13 @@ ob_tmpl_render(const struct ob_tmpl_set *s, const char *name,
 	int rc;
 
 	if ((t = find_tmpl(s, name, strlen(name))) == NULL) {
-		set_err(err, "no template %s.html", name);
+		ob_buf_seterr(err, "no template %s.html", name);
 		rc = OB_ENOENT;
 		goto out;
 	}
 	rc = render_nodes(&r, t, 0, t->nnodes, &top);
 out:
-	if (rc != 0) {
-		out->len = start;
-		if (out->data != NULL)
-			out->data[start] = '\0';
-	}
+	if (rc != 0)
+		ob_buf_truncate(out, start);
 	return rc;
 }
