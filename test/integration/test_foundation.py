@@ -392,3 +392,35 @@ def test_each_pool_connects_as_its_own_role(stack):
         seen = dict(cur.fetchall())
     for pool in POOLS:
         assert seen.get(f"ombud-{pool}") == f"ombud_{pool}"
+
+
+# ---- C modules that need a real server ----
+
+@pytest.mark.parametrize("module", ["db", "migrate"])
+def test_c_module_against_real_database(stack, module):
+    """test/unit/test_db.c and test_migrate.c skip under plain meson test;
+    here they run against a scratch database of the stack."""
+    from psycopg2 import sql
+    name = f"ombud_unit_{module}"
+    admin = stack.db()
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                    .format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        env = dict(os.environ,
+                   OMBUD_TEST_PGHOST=stack.info["PGHOST"],
+                   OMBUD_TEST_PGPORT=stack.info["PGPORT"],
+                   OMBUD_TEST_PGDATABASE=name,
+                   OMBUD_TEST_PGUSER=stack.info["PGUSER"])
+        binary = BUILD / "test" / "unit" / f"test_{module}"
+        r = subprocess.run([str(binary)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "0 failed" in r.stderr
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                        .format(sql.Identifier(name)))
+        admin.close()
