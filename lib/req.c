@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/router.h"
 #include "lib/util.h"
 
@@ -211,6 +212,13 @@ ob_req_header(struct ob_req *r, const char *name, const char *value)
 	if ((rc = ob_buf_printf(&r->headers, "%s: %s\r\n", name, value)) != 0)
 		return rc;
 	return 0;
+}
+
+void
+ob_req_header_must(struct ob_req *r, const char *name, const char *value)
+{
+	if (ob_req_header(r, name, value) != 0)
+		ob_log_error(r->rid, "response header %s refused", name);
 }
 
 static int

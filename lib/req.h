@@ -126,6 +126,12 @@ void ob_req_status(struct ob_req *r, int status);
 int ob_req_header(
     struct ob_req *r, const char *name, const char *value) OB_MUST_CHECK;
 
+/*
+ * For headers whose name and value the code itself chose: a refusal is
+ * a bug, logged with the request id rather than returned.
+ */
+void ob_req_header_must(struct ob_req *r, const char *name, const char *value);
+
 /* Appends to the buffered body, or writes through after send_headers.
  * The buffered body is capped (4 MiB); stream anything larger. */
 int ob_req_write(struct ob_req *r, const void *p, size_t n) OB_MUST_CHECK;
