@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "test/unit/check.h"
+#include "test/unit/testdb.h"
 
 static const struct ob_stmt stmts[] = {
 	{ "t_add", "SELECT $1::int + $2::int", 2 },
@@ -40,19 +41,6 @@ add(struct ob_db *db, const char *a, const char *b, char *out, size_t n)
 	return rc;
 }
 
-static char *
-one(struct ob_db *db, const char *stmt)
-{
-	static char v[64];
-	PGresult *res = NULL;
-
-	v[0] = '\0';
-	if (ob_db_exec(db, stmt, 0, NULL, &res) == 0 && PQntuples(res) > 0)
-		snprintf(v, sizeof(v), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
-}
-
 static int
 insert_then(struct ob_db *db, void *arg)
 {
@@ -72,7 +60,7 @@ kill_backend(struct ob_db *victim, struct ob_db *killer)
 	const char *params[] = { pid };
 	PGresult *res = NULL;
 
-	snprintf(pid, sizeof(pid), "%s", one(victim, "t_pid"));
+	snprintf(pid, sizeof(pid), "%s", testdb_one(victim, "t_pid"));
 	CHECK(pid[0] != '\0');
 	CHECK_INT(ob_db_exec(killer, "t_term", 1, params, &res), 0);
 	PQclear(res);
@@ -99,20 +87,12 @@ main(void)
 	int fail = OB_EINVAL, ok = 0;
 	PGresult *res = NULL;
 
-	cfg.host = getenv("OMBUD_TEST_PGHOST");
-	cfg.port = getenv("OMBUD_TEST_PGPORT");
-	cfg.dbname = getenv("OMBUD_TEST_PGDATABASE");
-	cfg.user = getenv("OMBUD_TEST_PGUSER");
-	if (!cfg.host || !cfg.port || !cfg.dbname || !cfg.user) {
-		fprintf(stderr, "skipped: no OMBUD_TEST_PG* database\n");
-		return 77;
-	}
-	cfg.application_name = "test_db";
+	if (!testdb_config(&cfg, "test_db"))
+		return TESTDB_SKIP;
 	cfg.statement_timeout_ms = 300;
-	cfg.connect_timeout_s = 5;
 
 	db = ob_db_new(&cfg, setup, OB_NELEM(setup));
-	CHECK_STR(one(db, "t_mk"), "");
+	CHECK_STR(testdb_one(db, "t_mk"), "");
 	ob_db_free(db);
 
 	db = ob_db_new(&cfg, stmts, OB_NELEM(stmts));
@@ -138,9 +118,9 @@ main(void)
 
 	/* Transactions commit, or roll back on the callback's error. */
 	CHECK_INT(ob_db_tx(db, insert_then, &fail), OB_EINVAL);
-	CHECK_STR(one(db, "t_count"), "0");
+	CHECK_STR(testdb_one(db, "t_count"), "0");
 	CHECK_INT(ob_db_tx(db, insert_then, &ok), 0);
-	CHECK_STR(one(db, "t_count"), "1");
+	CHECK_STR(testdb_one(db, "t_count"), "1");
 	CHECK(!ob_db_in_tx(db));
 
 	/* A server-side disconnect is survived: reconnect, re-prepare,

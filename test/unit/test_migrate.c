@@ -12,6 +12,7 @@
 
 #include "lib/db.h"
 #include "test/unit/check.h"
+#include "test/unit/testdb.h"
 
 static char dir[] = "/tmp/ombud-test-migrate-XXXXXX";
 static const char *const files[] = { "0001_table.sql", "0002_items.sql",
@@ -38,19 +39,6 @@ static const struct ob_stmt stmts[] = {
 	{ "t_half", "SELECT to_regclass('m_half') IS NULL", 0 },
 };
 
-static char *
-one(struct ob_db *db, const char *stmt)
-{
-	static char v[256];
-	PGresult *res = NULL;
-
-	v[0] = '\0';
-	if (ob_db_exec(db, stmt, 0, NULL, &res) == 0 && PQntuples(res) > 0)
-		snprintf(v, sizeof(v), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
-}
-
 int
 main(void)
 {
@@ -59,15 +47,8 @@ main(void)
 	struct ob_db *db, *q;
 	int applied = -1;
 
-	cfg.host = getenv("OMBUD_TEST_PGHOST");
-	cfg.port = getenv("OMBUD_TEST_PGPORT");
-	cfg.dbname = getenv("OMBUD_TEST_PGDATABASE");
-	cfg.user = getenv("OMBUD_TEST_PGUSER");
-	if (!cfg.host || !cfg.port || !cfg.dbname || !cfg.user) {
-		fprintf(stderr, "skipped: no OMBUD_TEST_PG* database\n");
-		return 77;
-	}
-	cfg.application_name = "test_migrate";
+	if (!testdb_config(&cfg, "test_migrate"))
+		return TESTDB_SKIP;
 	cfg.statement_timeout_ms = 10000;
 	CHECK(mkdtemp(dir) != NULL);
 
@@ -100,9 +81,9 @@ main(void)
 	CHECK(strstr(ob_buf_cstr(&err), "0003_broken.sql") != NULL);
 
 	q = ob_db_new(&cfg, stmts, OB_NELEM(stmts));
-	CHECK_STR(one(q, "t_rows"), "2");
-	CHECK_STR(one(q, "t_versions"), "0001,0002");
-	CHECK_STR(one(q, "t_half"), "t");
+	CHECK_STR(testdb_one(q, "t_rows"), "2");
+	CHECK_STR(testdb_one(q, "t_versions"), "0001,0002");
+	CHECK_STR(testdb_one(q, "t_half"), "t");
 
 	/* An applied migration that was edited is refused. */
 	put("0003_broken.sql", "SELECT 1;\n");
@@ -112,7 +93,7 @@ main(void)
 	    ob_migrate_run(ob_db_migration_conn(db), dir, NULL, &applied, &err),
 	    OB_EINVAL);
 	CHECK(strstr(ob_buf_cstr(&err), "0001_table.sql was changed") != NULL);
-	CHECK_STR(one(q, "t_versions"), "0001,0002");
+	CHECK_STR(testdb_one(q, "t_versions"), "0001,0002");
 
 	/* Two files with one number are refused before anything runs. */
 	put("0001_table.sql", "CREATE TABLE m_items (x int);\n");
