@@ -47,12 +47,57 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct ob_stmt audit_stmts[] = {
+	{ "audit_verify",
+	    "SELECT bad_id, rows, encode(head, 'hex') FROM "
+	    "ombud_audit_verify()",
+	    0 },
+};
+
+static int
+cmd_audit(struct ctl *c, int argc, char **argv)
+{
+	struct ob_db *db;
+	PGresult *res = NULL;
+	int rc = 1;
+
+	if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+		fputs(
+		    "usage: ombudctl audit verify\n"
+		    "  Checks the hash chain of the audit log; exits 0 when it "
+		    "is intact,\n  1 naming the first broken row otherwise.\n",
+		    stderr);
+		return 2;
+	}
+	c->settings.db.application_name = "ombudctl";
+	db = ob_db_new(&c->settings.db, audit_stmts, OB_NELEM(audit_stmts));
+	if (ob_db_exec(db, "audit_verify", 0, NULL, &res) != 0) {
+		ob_buf_errf(&c->err, "cannot read the audit log");
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		ob_buf_errf(&c->err,
+		    "audit: chain broken at row %s: it was changed, or the "
+		    "row before it was deleted",
+		    PQgetvalue(res, 0, 0));
+		goto out;
+	}
+	printf("audit: chain intact, %s rows, head %s\n", PQgetvalue(res, 0, 1),
+	    PQgetisnull(res, 0, 2) ? "-" : PQgetvalue(res, 0, 2));
+	rc = 0;
+out:
+	PQclear(res);
+	ob_db_free(db);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
 	const char *help;
 } commands[] = {
 	{ "migrate", cmd_migrate, "apply pending sql/ migrations" },
+	{ "audit", cmd_audit, "verify: check the audit log's hash chain" },
 };
 
 static void
