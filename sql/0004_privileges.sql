@@ -37,6 +37,8 @@ GRANT EXECUTE ON FUNCTION ombud_session_tenants() TO ombud_cases, ombud_scrub;
 GRANT SELECT (id, slug, name, retention_days, settings, public_key)
 	ON tenants TO ombud_intake;
 GRANT INSERT ON cases, items TO ombud_intake;
+-- Ids are reserved before the row is written: keys are bound to them.
+GRANT USAGE ON SEQUENCE cases_id_seq, items_id_seq TO ombud_intake;
 GRANT SELECT, INSERT, DELETE ON reporter_sessions TO ombud_intake;
 GRANT INSERT ON outbox TO ombud_intake;
 
@@ -65,6 +67,7 @@ GRANT SELECT (tenant_id, id, number, status, category, opened_on, ack_due,
 GRANT UPDATE (status, category, acknowledged_on, closed_on, outcome,
 	assignee_id) ON cases TO ombud_cases;
 GRANT SELECT, INSERT, UPDATE (read_on) ON items TO ombud_cases;
+GRANT USAGE ON SEQUENCE items_id_seq TO ombud_cases;
 GRANT SELECT ON files, file_chunks TO ombud_cases;
 GRANT SELECT, INSERT ON case_events TO ombud_cases;
 GRANT INSERT ON outbox TO ombud_cases;
@@ -74,6 +77,7 @@ GRANT SELECT (tenant_id, id, public_key) ON cases TO ombud_scrub;
 GRANT SELECT (tenant_id, case_id, token_hash, expires_at)
 	ON reporter_sessions TO ombud_scrub;
 GRANT INSERT ON files, file_chunks TO ombud_scrub;
+GRANT USAGE ON SEQUENCE files_id_seq TO ombud_scrub;
 GRANT UPDATE (size_bytes, chunks, complete) ON files TO ombud_scrub;
 
 -- ---- outbox: sends what is queued ----
