@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/crypto.h"
 #include "lib/health.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -206,6 +207,10 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 	}
 
 	the_app.svc = svc;
+	if (ob_crypto_init() != 0) {
+		ob_buf_errf(&err, "libsodium failed to initialise");
+		goto fail;
+	}
 	if (ob_config_path(config_opt, &path, &err) != 0 ||
 	    ob_config_load(path, &the_app.cfg, &err) != 0 ||
 	    ob_settings_load(the_app.cfg, svc->name, svc->default_max_body,

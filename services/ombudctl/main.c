@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/crypto.h"
 #include "lib/db.h"
 #include "lib/log.h"
 #include "lib/migrate.h"
@@ -142,6 +143,10 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < OB_NELEM(commands); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
+		if (ob_crypto_init() != 0) {
+			ob_buf_errf(&c.err, "libsodium failed to initialise");
+			goto out;
+		}
 		if (ob_config_path(config_opt, &path, &c.err) != 0 ||
 		    ob_config_load(path, &c.cfg, &c.err) != 0 ||
 		    ob_settings_load_db(
