@@ -18,6 +18,8 @@ SCRATCH = "ombud_scratch_model"
 ROLES = ("ombud_intake", "ombud_auth", "ombud_cases", "ombud_scrub",
          "ombud_outbox")
 K32 = b"\x01" * 32
+SEALED = b"\x02" * 97   # lengths of lib/crypto.h, version 1
+WRAPPED = b"\x03" * 73
 
 
 def ombudctl(config, *args):
@@ -83,16 +85,16 @@ def world(scratch):
         cur.execute("""INSERT INTO tenants (slug, name, public_key,
                          recovery_public_key, recovery_sealed)
                        VALUES (%s, %s, %s, %s, %s) RETURNING id""",
-                    (f"tenant-{t}", f"Tenant {t.upper()}", K32, K32, b"x"))
+                    (f"tenant-{t}", f"Tenant {t.upper()}", K32, K32, SEALED))
         tid = cur.fetchone()[0]
         cur.execute("""INSERT INTO users (email, role, pw_salt, pw_opslimit,
                          pw_memlimit, pw_verifier, public_key, sk_wrapped)
                        VALUES (%s, 'tenant-user', %s, 3, 67108864, %s, %s, %s)
                        RETURNING id""",
-                    (f"user-{t}@example.org", b"s" * 16, K32, K32, b"w"))
+                    (f"user-{t}@example.org", b"s" * 16, K32, K32, WRAPPED))
         uid = cur.fetchone()[0]
         cur.execute("INSERT INTO memberships VALUES (%s, %s, %s)",
-                    (tid, uid, b"sealed"))
+                    (tid, uid, SEALED))
         token_hash = bytes([ord(t)]) * 32
         cur.execute("""INSERT INTO sessions (user_id, token_hash, mfa_done,
                          expires_at) VALUES (%s, %s, true,
@@ -103,12 +105,13 @@ def world(scratch):
                          sk_wrapped_receipt)
                        VALUES (%s, '2026-1', 'fraud', %s, %s, %s, %s, 3,
                          67108864, %s) RETURNING id""",
-                    (tid, K32, b"s", bytes([ord(t)]) * 32, b"r" * 16, b"w"))
+                    (tid, K32, SEALED, bytes([ord(t)]) * 32, b"r" * 16,
+                     WRAPPED))
         cid = cur.fetchone()[0]
         cur.execute("""INSERT INTO items (tenant_id, case_id, kind, side,
                          key_sealed, ciphertext)
                        VALUES (%s, %s, 'report', 'reporter', %s, %s)""",
-                    (tid, cid, b"k", b"c"))
+                    (tid, cid, SEALED, b"c"))
         ids[t] = dict(tenant=tid, user=uid, case=cid,
                       session=token_hash.hex())
     cur.execute("""INSERT INTO sessions (user_id, token_hash, mfa_done,
@@ -172,6 +175,8 @@ def test_no_role_can_change_or_read_the_audit_log(world, role):
     ("ombud_cases", "DELETE FROM items"),
     ("ombud_cases", "UPDATE items SET ciphertext = 'x'"),
     ("ombud_cases", "INSERT INTO memberships VALUES (1, 1, 'x')"),
+    ("ombud_intake", "SELECT nextval('users_id_seq')"),
+    ("ombud_scrub", "SELECT nextval('items_id_seq')"),
     ("ombud_cases", "SELECT * FROM otp_challenges"),
 ])
 def test_each_role_is_refused_what_it_must_not_do(world, role, query):
@@ -185,13 +190,13 @@ def test_intake_writes_only_reporter_items(world):
     a = ids["a"]
     cur.execute("""INSERT INTO items (tenant_id, case_id, kind, side,
                      key_sealed, ciphertext)
-                   VALUES (%s, %s, 'message', 'reporter', 'k', 'c')""",
-                (a["tenant"], a["case"]))
+                   VALUES (%s, %s, 'message', 'reporter', %s, 'c')""",
+                (a["tenant"], a["case"], SEALED))
     with pytest.raises(psycopg2.Error):
         cur.execute("""INSERT INTO items (tenant_id, case_id, kind, side,
                          author_id, key_sealed, ciphertext)
-                       VALUES (%s, %s, 'note', 'handler', %s, 'k', 'c')""",
-                    (a["tenant"], a["case"], a["user"]))
+                       VALUES (%s, %s, 'note', 'handler', %s, %s, 'c')""",
+                    (a["tenant"], a["case"], a["user"], SEALED))
 
 
 # ---- tenants apart ----
