@@ -1,5 +1,7 @@
 #include "lib/db.h"
 
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +11,12 @@
 
 struct ob_db {
 	const struct ob_db_config *cfg;
-	const struct ob_stmt *stmts;
-	size_t nstmts;
+	/* Statement tables: the service's, and any a library module adds. */
+	struct {
+		const struct ob_stmt *stmts;
+		size_t n;
+	} tables[OB_DB_MAX_TABLES];
+	size_t ntables;
 	PGconn *conn;
 	bool in_tx;
 	char sqlstate[6];
@@ -31,9 +37,20 @@ ob_db_new(
 	struct ob_db *db = ob_xcalloc(1, sizeof(*db));
 
 	db->cfg = cfg;
-	db->stmts = stmts;
-	db->nstmts = nstmts;
+	ob_db_add_stmts(db, stmts, nstmts);
 	return db;
+}
+
+void
+ob_db_add_stmts(struct ob_db *db, const struct ob_stmt *stmts, size_t n)
+{
+	if (stmts == NULL || n == 0)
+		return;
+	if (db->ntables == OB_DB_MAX_TABLES || db->conn != NULL)
+		ob_die("db: statement tables are added before connecting");
+	db->tables[db->ntables].stmts = stmts;
+	db->tables[db->ntables].n = n;
+	db->ntables++;
 }
 
 void
@@ -90,9 +107,10 @@ prepare_all(struct ob_db *db)
 	for (size_t i = 0; i < OB_NELEM(internal); i++)
 		if (prepare_one(db, &internal[i]) != 0)
 			return OB_EDB;
-	for (size_t i = 0; i < db->nstmts; i++)
-		if (prepare_one(db, &db->stmts[i]) != 0)
-			return OB_EDB;
+	for (size_t t = 0; t < db->ntables; t++)
+		for (size_t i = 0; i < db->tables[t].n; i++)
+			if (prepare_one(db, &db->tables[t].stmts[i]) != 0)
+				return OB_EDB;
 	return 0;
 }
 
@@ -147,9 +165,10 @@ known(const struct ob_db *db, const char *name)
 	for (size_t i = 0; i < OB_NELEM(internal); i++)
 		if (strcmp(internal[i].name, name) == 0)
 			return true;
-	for (size_t i = 0; i < db->nstmts; i++)
-		if (strcmp(db->stmts[i].name, name) == 0)
-			return true;
+	for (size_t t = 0; t < db->ntables; t++)
+		for (size_t i = 0; i < db->tables[t].n; i++)
+			if (strcmp(db->tables[t].stmts[i].name, name) == 0)
+				return true;
 	return false;
 }
 
@@ -237,4 +256,31 @@ PGconn *
 ob_db_migration_conn(struct ob_db *db)
 {
 	return db->conn;
+}
+
+int
+ob_db_hex(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	if (n > (SIZE_MAX - 3) / 2 || outsz < 2 * n + 3)
+		return OB_ETOOBIG;
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, outsz - 2, p, n);
+	return 0;
+}
+
+int
+ob_db_unhex(const char *v, unsigned char *out, size_t want)
+{
+	size_t got = 0;
+
+	if (v == NULL || v[0] != '\\' || v[1] != 'x' ||
+	    strlen(v + 2) != 2 * want)
+		return OB_EINVAL;
+	if (sodium_hex2bin(out, want, v + 2, 2 * want, NULL, &got, NULL) != 0 ||
+	    got != want) {
+		sodium_memzero(out, want);
+		return OB_EINVAL;
+	}
+	return 0;
 }

@@ -48,6 +48,14 @@ struct ob_db *ob_db_new(
     const struct ob_db_config *cfg, const struct ob_stmt *stmts, size_t nstmts);
 void ob_db_free(struct ob_db *db);
 
+/*
+ * Adds another statement table (a library module's, such as
+ * ob_accounts_stmts) to be prepared with the service's.  Only before
+ * the first connect; at most OB_DB_MAX_TABLES tables in all.
+ */
+#define OB_DB_MAX_TABLES 4
+void ob_db_add_stmts(struct ob_db *db, const struct ob_stmt *stmts, size_t n);
+
 /* Connects (if needed) and prepares every statement. */
 int ob_db_connect(struct ob_db *db) OB_MUST_CHECK;
 
@@ -75,6 +83,16 @@ bool ob_db_in_tx(const struct ob_db *db);
 /* The SQLSTATE of the last failure ("" if none), for callers that map
  * unique violations and such to user messages. */
 const char *ob_db_sqlstate(const struct ob_db *db);
+
+/*
+ * bytea parameters and results, in PostgreSQL's hex format ("\x0a1b").
+ * ob_db_hex writes n bytes as such into out, which holds 2 * n + 3
+ * bytes (OB_ETOOBIG otherwise).  ob_db_unhex decodes a result value
+ * that must hold exactly want bytes (OB_EINVAL otherwise).
+ */
+int ob_db_hex(const unsigned char *p, size_t n, char *out,
+    size_t outsz) OB_MUST_CHECK;
+int ob_db_unhex(const char *v, unsigned char *out, size_t want) OB_MUST_CHECK;
 
 /* Round trip to the server; 0 when it answers. */
 int ob_db_ping(struct ob_db *db) OB_MUST_CHECK;

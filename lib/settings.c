@@ -38,7 +38,7 @@ ob_settings_load(const struct ob_config *cfg, const char *name,
     uint64_t default_max_body, struct ob_settings *s, struct ob_buf *err)
 {
 	static const char *const path_keys[] = { "templates", "locale", "sql",
-		"data", NULL };
+		"data", "password_dictionary", NULL };
 	static const char *const health_keys[] = { "disk_free_min_mb",
 		"mem_available_min_mb", NULL };
 	static const char *const svc_keys[] = { "user", "socket", "processes",

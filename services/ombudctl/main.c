@@ -1,6 +1,6 @@
 /*
- * ombudctl - the operator's tool.  Later issues add commands; each is a
- * function in the table below.
+ * ombudctl - the operator's tool.  Each command is a function in the
+ * table below, in a file of its own (ctl.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,93 +12,17 @@
 #include "lib/log.h"
 #include "lib/migrate.h"
 #include "lib/service.h"
-
-struct ctl {
-	struct ob_config *cfg;
-	struct ob_settings settings;
-	struct ob_buf err;
-};
-
-static int
-cmd_migrate(struct ctl *c, int argc, char **argv)
-{
-	struct ob_db *db;
-	const char *sql_dir;
-	int applied = 0, rc;
-
-	if (argc != 1) {
-		fputs("usage: ombudctl migrate\n", stderr);
-		return 2;
-	}
-	if (ob_config_str(c->cfg, "paths", "sql", &sql_dir, &c->err) != 0)
-		return 1;
-	c->settings.db.application_name = "ombudctl";
-	db = ob_db_new(&c->settings.db, NULL, 0);
-	if (ob_db_connect(db) != 0) {
-		ob_buf_errf(&c->err, "%s", "cannot connect to the database");
-		ob_db_free(db);
-		return 1;
-	}
-	rc = ob_migrate_run(
-	    ob_db_migration_conn(db), sql_dir, stdout, &applied, &c->err);
-	ob_db_free(db);
-	if (rc != 0)
-		return 1;
-	printf("migrations: %d applied, database is current\n", applied);
-	return 0;
-}
-
-static const struct ob_stmt audit_stmts[] = {
-	{ "audit_verify",
-	    "SELECT bad_id, rows, encode(head, 'hex') FROM "
-	    "ombud_audit_verify()",
-	    0 },
-};
-
-static int
-cmd_audit(struct ctl *c, int argc, char **argv)
-{
-	struct ob_db *db;
-	PGresult *res = NULL;
-	int rc = 1;
-
-	if (argc != 2 || strcmp(argv[1], "verify") != 0) {
-		fputs(
-		    "usage: ombudctl audit verify\n"
-		    "  Checks the hash chain of the audit log; exits 0 when it "
-		    "is intact,\n  1 naming the first broken row otherwise.\n",
-		    stderr);
-		return 2;
-	}
-	c->settings.db.application_name = "ombudctl";
-	db = ob_db_new(&c->settings.db, audit_stmts, OB_NELEM(audit_stmts));
-	if (ob_db_exec(db, "audit_verify", 0, NULL, &res) != 0) {
-		ob_buf_errf(&c->err, "cannot read the audit log");
-		goto out;
-	}
-	if (!PQgetisnull(res, 0, 0)) {
-		ob_buf_errf(&c->err,
-		    "audit: chain broken at row %s: it was changed, or the "
-		    "row before it was deleted",
-		    PQgetvalue(res, 0, 0));
-		goto out;
-	}
-	printf("audit: chain intact, %s rows, head %s\n", PQgetvalue(res, 0, 1),
-	    PQgetisnull(res, 0, 2) ? "-" : PQgetvalue(res, 0, 2));
-	rc = 0;
-out:
-	PQclear(res);
-	ob_db_free(db);
-	return rc;
-}
+#include "services/ombudctl/ctl.h"
 
 static const struct {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "migrate", cmd_migrate, "apply pending sql/ migrations" },
-	{ "audit", cmd_audit, "verify: check the audit log's hash chain" },
+	{ "migrate", ctl_migrate, "apply pending sql/ migrations" },
+	{ "audit", ctl_audit, "verify: check the audit log's hash chain" },
+	{ "tenant", ctl_tenant, "add, list: organisations and their keys" },
+	{ "user", ctl_user, "add, grant, disable, list: handler accounts" },
 };
 
 static void

@@ -1,0 +1,481 @@
+#include "lib/accounts.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/util.h"
+
+const struct ob_stmt ob_accounts_stmts[] = {
+	{ "acc_next_tenant",
+	    "SELECT nextval(pg_get_serial_sequence('tenants', 'id'))", 0 },
+	{ "acc_insert_tenant",
+	    "INSERT INTO tenants (id, slug, name, retention_days, public_key, "
+	    "recovery_public_key, recovery_sealed) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	    7 },
+	{ "acc_next_user",
+	    "SELECT nextval(pg_get_serial_sequence('users', 'id'))", 0 },
+	{ "acc_insert_user",
+	    "INSERT INTO users (id, email, phone, role, pw_salt, pw_opslimit, "
+	    "pw_memlimit, pw_verifier, public_key, sk_wrapped) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	    10 },
+	{ "acc_user_by_email",
+	    "SELECT id, role, public_key FROM users WHERE email = $1", 1 },
+	{ "acc_tenant_by_slug",
+	    "SELECT id, public_key, recovery_sealed FROM tenants "
+	    "WHERE slug = $1",
+	    1 },
+	{ "acc_other_tenants",
+	    "SELECT count(*) FROM memberships "
+	    "WHERE user_id = $1 AND tenant_id <> $2",
+	    2 },
+	{ "acc_is_member",
+	    "SELECT 1 FROM memberships WHERE tenant_id = $1 AND user_id = $2",
+	    2 },
+	{ "acc_insert_membership",
+	    "INSERT INTO memberships (tenant_id, user_id, tenant_sk_sealed) "
+	    "VALUES ($1, $2, $3)",
+	    3 },
+	{ "acc_disable",
+	    "UPDATE users SET disabled = true WHERE email = $1 RETURNING id",
+	    1 },
+	{ "acc_end_sessions", "DELETE FROM sessions WHERE user_id = $1", 1 },
+	{ "acc_audit",
+	    "INSERT INTO audit_log (tenant_id, action, detail) "
+	    "VALUES ($1, $2, $3)",
+	    3 },
+};
+const size_t ob_accounts_nstmts = OB_NELEM(ob_accounts_stmts);
+
+#define HEX(n) (2 * (n) + 3)
+
+/* Runs a statement; the result, if wanted, goes to *res. */
+static int
+run(struct ob_db *db, const char *stmt, int n, const char *const *params,
+    PGresult **res, struct ob_buf *err)
+{
+	PGresult *r = NULL;
+	int rc = ob_db_exec(db, stmt, n, params, &r);
+
+	if (rc != 0) {
+		const char *st = ob_db_sqlstate(db);
+
+		if (strcmp(st, "23505") == 0)
+			ob_buf_seterr(err, "it exists already");
+		else if (strncmp(st, "23", 2) == 0 || strncmp(st, "22", 2) == 0)
+			ob_buf_seterr(err,
+			    "the database refused a value "
+			    "(sqlstate %s)",
+			    st);
+		else
+			ob_buf_seterr(err, "database error (sqlstate %s)", st);
+	}
+	if (res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
+static int
+next_id(struct ob_db *db, const char *stmt, char id[24], struct ob_buf *err)
+{
+	PGresult *res = NULL;
+	int rc = run(db, stmt, 0, NULL, &res, err);
+
+	if (rc == 0 && ob_strlcpy(id, PQgetvalue(res, 0, 0), 24) != 0)
+		rc = OB_EINTERNAL;
+	PQclear(res);
+	return rc;
+}
+
+static int
+audit(struct ob_db *db, const char *tenant_id, const char *action,
+    const char *detail, struct ob_buf *err)
+{
+	const char *params[] = { tenant_id, action, detail };
+
+	return run(db, "acc_audit", 3, params, NULL, err);
+}
+
+/* ---- tenants ---- */
+
+static bool
+valid_slug(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+struct tenant_add {
+	const char *slug, *name;
+	unsigned retention;
+	int (*keep)(const char *recovery, void *arg, struct ob_buf *err);
+	void *keep_arg;
+	struct ob_buf *err;
+};
+
+static int
+tenant_add_tx(struct ob_db *db, void *arg)
+{
+	struct tenant_add *t = arg;
+	struct ob_keypair *kp = ob_keypair_new(), *rk = ob_keypair_new();
+	unsigned char sealed[OB_SEALED_BYTES];
+	char id[24], days[16], pk[HEX(OB_KEY_BYTES)], rpk[HEX(OB_KEY_BYTES)];
+	char rs[HEX(OB_SEALED_BYTES)], recovery[OB_RECOVERY_STRLEN + 1];
+	const char *params[7];
+	struct ob_ad ad;
+	int rc;
+
+	if ((rc = next_id(db, "acc_next_tenant", id, t->err)) != 0)
+		goto out;
+	ob_ad_recovery(&ad, id);
+	if ((rc = ob_sk_seal(kp, ob_keypair_pk(rk), &ad, sealed)) != 0 ||
+	    (rc = ob_db_hex(ob_keypair_pk(kp), OB_KEY_BYTES, pk, sizeof(pk))) !=
+		0 ||
+	    (rc = ob_db_hex(
+		 ob_keypair_pk(rk), OB_KEY_BYTES, rpk, sizeof(rpk))) != 0 ||
+	    (rc = ob_db_hex(sealed, sizeof(sealed), rs, sizeof(rs))) != 0) {
+		ob_buf_seterr(t->err, "cannot make the tenant's keys");
+		goto out;
+	}
+	snprintf(days, sizeof(days), "%u", t->retention);
+	params[0] = id;
+	params[1] = t->slug;
+	params[2] = t->name;
+	params[3] = days;
+	params[4] = pk;
+	params[5] = rpk;
+	params[6] = rs;
+	if ((rc = run(db, "acc_insert_tenant", 7, params, NULL, t->err)) != 0) {
+		if (strcmp(ob_db_sqlstate(db), "23505") == 0)
+			ob_buf_seterr(
+			    t->err, "a tenant %s exists already", t->slug);
+		goto out;
+	}
+	if ((rc = audit(db, id, "tenant.add", t->slug, t->err)) != 0)
+		goto out;
+	ob_recovery_export(rk, recovery);
+	rc = t->keep(recovery, t->keep_arg, t->err);
+out:
+	sodium_memzero(recovery, sizeof(recovery));
+	ob_keypair_free(kp);
+	ob_keypair_free(rk);
+	return rc;
+}
+
+int
+ob_tenant_add(struct ob_db *db, const char *slug, const char *name,
+    unsigned retention_days,
+    int (*keep)(const char *recovery, void *arg, struct ob_buf *err),
+    void *keep_arg, struct ob_buf *err)
+{
+	struct tenant_add t = { slug, name, retention_days, keep, keep_arg,
+		err };
+
+	if (!valid_slug(slug)) {
+		ob_buf_seterr(err,
+		    "tenant slug \"%s\": use 1 to 63 lower-case "
+		    "letters, digits and dashes",
+		    slug);
+		return OB_EINVAL;
+	}
+	if (name[0] == '\0' || strlen(name) > 200) {
+		ob_buf_seterr(err, "tenant name: 1 to 200 characters");
+		return OB_EINVAL;
+	}
+	if (retention_days < 1 || retention_days > 3650) {
+		ob_buf_seterr(err, "retention: 1 to 3650 days");
+		return OB_EINVAL;
+	}
+	return ob_db_tx(db, tenant_add_tx, &t);
+}
+
+/* ---- users ---- */
+
+static bool
+valid_phone(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n < 7 || n > 16 || p[0] != '+')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+static bool
+valid_email(const char *e)
+{
+	const char *at = strchr(e, '@');
+
+	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') ||
+	    strlen(e) > 254)
+		return false;
+	for (; *e != '\0'; e++)
+		if ((unsigned char)*e <= 0x20 || (unsigned char)*e >= 0x7f)
+			return false;
+	return true;
+}
+
+struct user_add {
+	const struct ob_user_new *u;
+	char email[256];
+	long long *id_out;
+	struct ob_buf *err;
+};
+
+static int
+user_add_tx(struct ob_db *db, void *arg)
+{
+	struct user_add *a = arg;
+	const struct ob_pwparams *pp =
+	    a->u->params ? a->u->params : &ob_pwparams_default;
+	struct ob_keypair *kp = ob_keypair_new();
+	struct ob_handler_cred cred;
+	char id[24], salt[HEX(OB_SALT_BYTES)], ops[24], mem[24];
+	char ver[HEX(OB_KEY_BYTES)], pk[HEX(OB_KEY_BYTES)];
+	char wr[HEX(OB_WRAPPED_SK_BYTES)];
+	const char *params[10];
+	struct ob_ad ad;
+	uint64_t idv;
+	int rc;
+
+	if ((rc = next_id(db, "acc_next_user", id, a->err)) != 0)
+		goto out;
+	ob_ad_user(&ad, id);
+	rc = ob_handler_cred_set(
+	    a->u->password, a->u->password_len, kp, pp, &ad, &cred);
+	if (rc != 0) {
+		ob_buf_seterr(a->err, "cannot derive the password key (%s)",
+		    ob_strerror(rc));
+		goto out;
+	}
+	if ((rc = ob_db_hex(
+		 cred.salt, sizeof(cred.salt), salt, sizeof(salt))) != 0 ||
+	    (rc = ob_db_hex(cred.verifier, sizeof(cred.verifier), ver,
+		 sizeof(ver))) != 0 ||
+	    (rc = ob_db_hex(ob_keypair_pk(kp), OB_KEY_BYTES, pk, sizeof(pk))) !=
+		0 ||
+	    (rc = ob_db_hex(cred.sk_wrapped, sizeof(cred.sk_wrapped), wr,
+		 sizeof(wr))) != 0)
+		goto out;
+	snprintf(
+	    ops, sizeof(ops), "%llu", (unsigned long long)cred.params.opslimit);
+	snprintf(
+	    mem, sizeof(mem), "%llu", (unsigned long long)cred.params.memlimit);
+	params[0] = id;
+	params[1] = a->email;
+	params[2] = a->u->phone;
+	params[3] = a->u->role;
+	params[4] = salt;
+	params[5] = ops;
+	params[6] = mem;
+	params[7] = ver;
+	params[8] = pk;
+	params[9] = wr;
+	if ((rc = run(db, "acc_insert_user", 10, params, NULL, a->err)) != 0) {
+		if (strcmp(ob_db_sqlstate(db), "23505") == 0)
+			ob_buf_seterr(
+			    a->err, "a user %s exists already", a->email);
+		goto out;
+	}
+	if ((rc = audit(db, NULL, "user.add", a->email, a->err)) != 0)
+		goto out;
+	if (ob_parse_u64(id, 1, INT64_MAX, &idv) == 0)
+		*a->id_out = (long long)idv;
+out:
+	sodium_memzero(&cred, sizeof(cred));
+	ob_keypair_free(kp);
+	return rc;
+}
+
+int
+ob_user_add(struct ob_db *db, const struct ob_user_new *u,
+    const struct ob_pwdict *dict, long long *id_out, struct ob_buf *err)
+{
+	struct user_add a = { u, "", id_out, err };
+	unsigned problems;
+
+	if (!valid_email(u->email) ||
+	    ob_strlcpy(a.email, u->email, sizeof(a.email)) != 0) {
+		ob_buf_seterr(err, "e-mail \"%s\" is not an address", u->email);
+		return OB_EINVAL;
+	}
+	for (char *p = a.email; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (u->phone != NULL && !valid_phone(u->phone)) {
+		ob_buf_seterr(err,
+		    "phone \"%s\": write it as +<country><number>, "
+		    "digits only",
+		    u->phone);
+		return OB_EINVAL;
+	}
+	if (strcmp(u->role, "admin") != 0 && strcmp(u->role, "lawyer") != 0 &&
+	    strcmp(u->role, "tenant-user") != 0) {
+		ob_buf_seterr(
+		    err, "role \"%s\": admin, lawyer or tenant-user", u->role);
+		return OB_EINVAL;
+	}
+	problems = ob_password_check(u->password, a.email, dict);
+	if (problems != 0) {
+		ob_buf_seterr(err, "the password does not meet the policy:");
+		for (unsigned bit = 1; bit <= OB_PW_ALL_PROBLEMS; bit <<= 1)
+			if (problems & bit)
+				ob_buf_errf(
+				    err, "\n  - %s", ob_password_message(bit));
+		return OB_EINVAL;
+	}
+	return ob_db_tx(db, user_add_tx, &a);
+}
+
+/* ---- memberships ---- */
+
+struct grant {
+	const char *email, *slug;
+	const struct ob_keypair *recovery;
+	struct ob_buf *err;
+};
+
+static int
+grant_tx(struct ob_db *db, void *arg)
+{
+	struct grant *g = arg;
+	PGresult *user = NULL, *tenant = NULL, *res = NULL;
+	struct ob_keypair *tk = NULL;
+	unsigned char upk[OB_KEY_BYTES], tpk[OB_KEY_BYTES];
+	unsigned char rsealed[OB_SEALED_BYTES], sealed[OB_SEALED_BYTES];
+	char hex[HEX(OB_SEALED_BYTES)];
+	const char *uid, *tid, *params[3];
+	struct ob_ad ad;
+	int rc;
+
+	params[0] = g->email;
+	if ((rc = run(db, "acc_user_by_email", 1, params, &user, g->err)) != 0)
+		goto out;
+	params[0] = g->slug;
+	if ((rc = run(db, "acc_tenant_by_slug", 1, params, &tenant, g->err)) !=
+	    0)
+		goto out;
+	if (PQntuples(user) != 1 || PQntuples(tenant) != 1) {
+		ob_buf_seterr(g->err, "no %s %s",
+		    PQntuples(user) != 1 ? "user" : "tenant",
+		    PQntuples(user) != 1 ? g->email : g->slug);
+		rc = OB_ENOENT;
+		goto out;
+	}
+	uid = PQgetvalue(user, 0, 0);
+	tid = PQgetvalue(tenant, 0, 0);
+	if (ob_db_unhex(PQgetvalue(user, 0, 2), upk, sizeof(upk)) != 0 ||
+	    ob_db_unhex(PQgetvalue(tenant, 0, 1), tpk, sizeof(tpk)) != 0 ||
+	    ob_db_unhex(PQgetvalue(tenant, 0, 2), rsealed, sizeof(rsealed)) !=
+		0) {
+		ob_buf_seterr(g->err, "stored keys have the wrong length");
+		rc = OB_EINTERNAL;
+		goto out;
+	}
+	params[0] = tid;
+	params[1] = uid;
+	if ((rc = run(db, "acc_is_member", 2, params, &res, g->err)) != 0)
+		goto out;
+	if (PQntuples(res) > 0)
+		goto out; /* granted before: nothing to do */
+	PQclear(res);
+	res = NULL;
+	params[0] = uid;
+	params[1] = tid;
+	if ((rc = run(db, "acc_other_tenants", 2, params, &res, g->err)) != 0)
+		goto out;
+	if (strcmp(PQgetvalue(user, 0, 1), "tenant-user") == 0 &&
+	    strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+		ob_buf_seterr(g->err,
+		    "%s is a tenant-user of another tenant; "
+		    "a tenant-user belongs to one tenant",
+		    g->email);
+		rc = OB_EINVAL;
+		goto out;
+	}
+	ob_ad_recovery(&ad, tid);
+	rc = ob_sk_open(g->recovery, rsealed, sizeof(rsealed), tpk, &ad, &tk);
+	if (rc != 0) {
+		ob_buf_seterr(g->err,
+		    "the recovery key does not open tenant %s", g->slug);
+		rc = OB_EPERM;
+		goto out;
+	}
+	ob_ad_membership(&ad, tid, uid);
+	if ((rc = ob_sk_seal(tk, upk, &ad, sealed)) != 0 ||
+	    (rc = ob_db_hex(sealed, sizeof(sealed), hex, sizeof(hex))) != 0)
+		goto out;
+	params[0] = tid;
+	params[1] = uid;
+	params[2] = hex;
+	if ((rc = run(db, "acc_insert_membership", 3, params, NULL, g->err)) !=
+	    0)
+		goto out;
+	rc = audit(db, tid, "user.grant", g->email, g->err);
+out:
+	ob_keypair_free(tk);
+	PQclear(user);
+	PQclear(tenant);
+	PQclear(res);
+	return rc;
+}
+
+int
+ob_user_grant(struct ob_db *db, const char *email, const char *slug,
+    const struct ob_keypair *recovery, struct ob_buf *err)
+{
+	struct grant g = { email, slug, recovery, err };
+
+	return ob_db_tx(db, grant_tx, &g);
+}
+
+struct disable {
+	const char *email;
+	struct ob_buf *err;
+};
+
+static int
+disable_tx(struct ob_db *db, void *arg)
+{
+	struct disable *d = arg;
+	const char *params[1] = { d->email };
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = run(db, "acc_disable", 1, params, &res, d->err)) != 0)
+		goto out;
+	if (PQntuples(res) != 1) {
+		ob_buf_seterr(d->err, "no user %s", d->email);
+		rc = OB_ENOENT;
+		goto out;
+	}
+	params[0] = PQgetvalue(res, 0, 0);
+	if ((rc = run(db, "acc_end_sessions", 1, params, NULL, d->err)) != 0)
+		goto out;
+	rc = audit(db, NULL, "user.disable", d->email, d->err);
+out:
+	PQclear(res);
+	return rc;
+}
+
+int
+ob_user_disable(struct ob_db *db, const char *email, struct ob_buf *err)
+{
+	struct disable d = { email, err };
+
+	return ob_db_tx(db, disable_tx, &d);
+}

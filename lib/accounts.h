@@ -1,0 +1,75 @@
+/*
+ * accounts.h - tenants, handlers and who may read which tenant.
+ *
+ * The operations behind `ombudctl tenant ...` and `ombudctl user ...`,
+ * in the library so that the admin pages (issue 6) do the same thing.
+ * Each runs in one transaction with its audit row; keys are made and
+ * sealed here (lib/crypto.h), so a caller never holds a tenant's secret
+ * key longer than the call.  Register ob_accounts_stmts with
+ * ob_db_add_stmts before connecting.
+ *
+ * Errors carry a message for the operator in err: OB_EINVAL (bad input,
+ * or a password the policy refuses: one line per unmet rule), OB_ENOENT
+ * (no such tenant or user), OB_EPERM (the recovery key does not open the
+ * tenant), OB_EDB (the database refused; a duplicate slug or e-mail
+ * says so).
+ */
+#ifndef OB_ACCOUNTS_H
+#define OB_ACCOUNTS_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+#include "lib/crypto.h"
+#include "lib/db.h"
+#include "lib/ob.h"
+#include "lib/password.h"
+
+extern const struct ob_stmt ob_accounts_stmts[];
+extern const size_t ob_accounts_nstmts;
+
+/*
+ * Creates a tenant with a new keypair, and a new recovery keypair to
+ * which the tenant's secret key is sealed.  keep is called with the
+ * recovery key's string (ob_recovery_export) inside the transaction,
+ * to store it where the operator asked; if it fails (non-zero, with a
+ * message in err), nothing is created.  The string is wiped after the
+ * call.  retention_days 1..3650.
+ */
+int ob_tenant_add(struct ob_db *db, const char *slug, const char *name,
+    unsigned retention_days,
+    int (*keep)(const char *recovery, void *arg, struct ob_buf *err),
+    void *keep_arg, struct ob_buf *err) OB_MUST_CHECK;
+
+struct ob_user_new {
+	const char *email; /* lower-cased here */
+	const char *phone; /* E.164: +4512345678; may be NULL */
+	const char *role; /* admin | lawyer | tenant-user */
+	const char *password;
+	size_t password_len;
+	const struct ob_pwparams *params; /* NULL: ob_pwparams_default */
+};
+
+/*
+ * Creates a handler: checks the password policy against dict (and the
+ * e-mail), makes a keypair and wraps its secret key under the password.
+ * *id_out gets the new user's id.
+ */
+int ob_user_add(struct ob_db *db, const struct ob_user_new *u,
+    const struct ob_pwdict *dict, long long *id_out,
+    struct ob_buf *err) OB_MUST_CHECK;
+
+/*
+ * Lets the user read tenant slug: opens the tenant's secret key with
+ * the recovery key and seals it to the user.  A tenant-user belongs to
+ * one tenant only; granting a second is OB_EINVAL.  Granting again is a
+ * no-op.
+ */
+int ob_user_grant(struct ob_db *db, const char *email, const char *slug,
+    const struct ob_keypair *recovery, struct ob_buf *err) OB_MUST_CHECK;
+
+/* Disables the user and ends all their sessions. */
+int ob_user_disable(
+    struct ob_db *db, const char *email, struct ob_buf *err) OB_MUST_CHECK;
+
+#endif
