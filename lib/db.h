@@ -90,8 +90,8 @@ const char *ob_db_sqlstate(const struct ob_db *db);
  * bytes (OB_ETOOBIG otherwise).  ob_db_unhex decodes a result value
  * that must hold exactly want bytes (OB_EINVAL otherwise).
  */
-int ob_db_hex(const unsigned char *p, size_t n, char *out,
-    size_t outsz) OB_MUST_CHECK;
+int ob_db_hex(
+    const unsigned char *p, size_t n, char *out, size_t outsz) OB_MUST_CHECK;
 int ob_db_unhex(const char *v, unsigned char *out, size_t want) OB_MUST_CHECK;
 
 /* Round trip to the server; 0 when it answers. */
