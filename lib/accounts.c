@@ -215,6 +215,20 @@ valid_phone(const char *p)
 	return true;
 }
 
+/* Lower-cases an address into out; false if it is not one. */
+static bool
+normal_email(const char *e, char out[256])
+{
+	size_t n = strlen(e);
+
+	if (n >= 256)
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (e[i] >= 'A' && e[i] <= 'Z') ? (char)(e[i] - 'A' + 'a')
+						      : e[i];
+	return true;
+}
+
 static bool
 valid_email(const char *e)
 {
@@ -308,14 +322,10 @@ ob_user_add(struct ob_db *db, const struct ob_user_new *u,
 	struct user_add a = { u, "", id_out, err };
 	unsigned problems;
 
-	if (!valid_email(u->email) ||
-	    ob_strlcpy(a.email, u->email, sizeof(a.email)) != 0) {
+	if (!valid_email(u->email) || !normal_email(u->email, a.email)) {
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", u->email);
 		return OB_EINVAL;
 	}
-	for (char *p = a.email; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
 	if (u->phone != NULL && !valid_phone(u->phone)) {
 		ob_buf_seterr(err,
 		    "phone \"%s\": write it as +<country><number>, "
@@ -438,8 +448,13 @@ int
 ob_user_grant(struct ob_db *db, const char *email, const char *slug,
     const struct ob_keypair *recovery, struct ob_buf *err)
 {
-	struct grant g = { email, slug, recovery, err };
+	char normal[256];
+	struct grant g = { normal, slug, recovery, err };
 
+	if (!normal_email(email, normal)) {
+		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
+		return OB_EINVAL;
+	}
 	return ob_db_tx(db, grant_tx, &g);
 }
 
@@ -475,7 +490,12 @@ out:
 int
 ob_user_disable(struct ob_db *db, const char *email, struct ob_buf *err)
 {
-	struct disable d = { email, err };
+	char normal[256];
+	struct disable d = { normal, err };
 
+	if (!normal_email(email, normal)) {
+		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
+		return OB_EINVAL;
+	}
 	return ob_db_tx(db, disable_tx, &d);
 }

@@ -8,6 +8,8 @@
  * key longer than the call.  Register ob_accounts_stmts with
  * ob_db_add_stmts before connecting.
  *
+ * E-mail addresses are compared in lower case everywhere.
+ *
  * Errors carry a message for the operator in err: OB_EINVAL (bad input,
  * or a password the policy refuses: one line per unmet rule), OB_ENOENT
  * (no such tenant or user), OB_EPERM (the recovery key does not open the

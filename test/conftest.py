@@ -174,3 +174,56 @@ def stack():
         if leftovers.strip():
             pytest.fail(f"processes left behind after stack down: "
                         f"{leftovers.split()}", pytrace=False)
+
+
+class ScratchDB:
+    """A database of the stack's cluster, migrated by ombudctl, with a
+    config file naming it: tests that write freely do it here."""
+
+    def __init__(self, stack, name, tmpdir):
+        from psycopg2 import sql
+        self.stack, self.name = stack, name
+        self._sql = sql
+        self.admin = stack.db()
+        self.admin.autocommit = True
+        self.drop()
+        with self.admin.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.config = Path(tmpdir) / f"{name}.conf"
+        self.config.write_text(re.sub(r"(?m)^name = .*$", f"name = {name}",
+                                      open(stack.info["OMBUD_CONFIG"]).read()))
+        r = self.ombudctl("migrate")
+        assert r.returncode == 0, r.stderr
+
+    def ombudctl(self, *args, stdin=None):
+        return subprocess.run([str(BUILD / "services" / "ombudctl" / "ombudctl"),
+                               "--config", str(self.config), *args],
+                              input=stdin, capture_output=True, text=True,
+                              timeout=120)
+
+    def connect(self):
+        c = self.stack.db(dbname=self.name)
+        c.autocommit = True
+        return c
+
+    def env(self):
+        return dict(os.environ,
+                    OMBUD_TEST_PGHOST=self.stack.info["PGHOST"],
+                    OMBUD_TEST_PGPORT=self.stack.info["PGPORT"],
+                    OMBUD_TEST_PGDATABASE=self.name,
+                    OMBUD_TEST_PGUSER=self.stack.info["PGUSER"])
+
+    def drop(self):
+        with self.admin.cursor() as cur:
+            cur.execute(self._sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                        .format(self._sql.Identifier(self.name)))
+
+
+@pytest.fixture(scope="module")
+def scratch_db(stack, tmp_path_factory, request):
+    """A fresh migrated database for this test module."""
+    name = "ombud_t_" + request.module.__name__.removeprefix("test_")
+    db = ScratchDB(stack, name, tmp_path_factory.mktemp(name))
+    yield db
+    db.drop()
+    db.admin.close()

@@ -14,7 +14,6 @@ from psycopg2 import errors, sql
 
 from conftest import BUILD
 
-SCRATCH = "ombud_scratch_model"
 ROLES = ("ombud_intake", "ombud_auth", "ombud_cases", "ombud_scrub",
          "ombud_outbox")
 K32 = b"\x01" * 32
@@ -22,39 +21,15 @@ SEALED = b"\x02" * 97   # lengths of lib/crypto.h, version 1
 WRAPPED = b"\x03" * 73
 
 
+@pytest.fixture(scope="module")
+def scratch(scratch_db):
+    return scratch_db
+
+
 def ombudctl(config, *args):
     return subprocess.run([str(BUILD / "services" / "ombudctl" / "ombudctl"),
                            "--config", str(config), *args],
                           capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def scratch(stack, tmp_path_factory):
-    admin = stack.db()
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                    .format(sql.Identifier(SCRATCH)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH)))
-    conf = tmp_path_factory.mktemp("scratch") / "ombud.conf"
-    conf.write_text(re.sub(r"(?m)^name = .*$", f"name = {SCRATCH}",
-                           open(stack.info["OMBUD_CONFIG"]).read()))
-    r = ombudctl(conf, "migrate")
-    assert r.returncode == 0, r.stderr
-
-    class Scratch:
-        config = conf
-
-        def connect(self):
-            c = stack.db(dbname=SCRATCH)
-            c.autocommit = True
-            return c
-
-    yield Scratch()
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                    .format(sql.Identifier(SCRATCH)))
-    admin.close()
 
 
 def as_role(conn, role, session=None):

@@ -15,7 +15,7 @@
 #define TESTDB_SKIP 77
 
 /* Fills cfg from the environment; false when no database is named. */
-static bool
+static inline bool
 testdb_config(struct ob_db_config *cfg, const char *app)
 {
 	cfg->host = getenv("OMBUD_TEST_PGHOST");
@@ -33,7 +33,7 @@ testdb_config(struct ob_db_config *cfg, const char *app)
 
 /* The first column of the first row of a parameterless statement, or
  * "" (no row, or an error).  Static storage: copy before the next call. */
-static const char *
+static inline const char *
 testdb_one(struct ob_db *db, const char *stmt)
 {
 	static char v[256];
