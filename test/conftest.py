@@ -188,7 +188,8 @@ class ScratchDB:
         self.admin.autocommit = True
         self.drop()
         with self.admin.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            cur.execute(sql.SQL("CREATE DATABASE {} OWNER ombud_owner")
+                        .format(sql.Identifier(name)))
         self.config = Path(tmpdir) / f"{name}.conf"
         self.config.write_text(re.sub(r"(?m)^name = .*$", f"name = {name}",
                                       open(stack.info["OMBUD_CONFIG"]).read()))

@@ -288,3 +288,20 @@ def test_deadlines_follow_the_directive(world):
                 (ids["a"]["case"],))
     got, want = cur.fetchone()
     assert got == want
+
+
+def test_the_owner_is_no_superuser(scratch):
+    c = scratch.connect()
+    with c.cursor() as cur:
+        cur.execute("""SELECT rolsuper, rolcreaterole, rolcreatedb,
+                              rolbypassrls FROM pg_roles
+                       WHERE rolname = 'ombud_owner'""")
+        assert cur.fetchone() == (False, False, False, False)
+        cur.execute("""SELECT DISTINCT tableowner FROM pg_tables
+                       WHERE schemaname = 'public'""")
+        assert {r[0] for r in cur.fetchall()} == {"ombud_owner"}
+        for role in ROLES:
+            cur.execute("""SELECT rolsuper OR rolcreaterole OR rolbypassrls
+                           FROM pg_roles WHERE rolname = %s""", (role,))
+            assert cur.fetchone()[0] is False
+    c.close()
