@@ -74,3 +74,23 @@ ctl_read_secret_line(char *buf, size_t max, size_t *len)
 	*len = n;
 	return n == 0 ? OB_EINVAL : 0;
 }
+
+int
+ctl_print_query(struct ctl *c, const struct ob_stmt *stmt)
+{
+	struct ob_db *db;
+	PGresult *res = NULL;
+	int rc = 1;
+
+	if ((db = ctl_db(c, stmt, 1, NULL, 0)) == NULL)
+		return 1;
+	if (ob_db_exec(db, stmt->name, 0, NULL, &res) == 0) {
+		ctl_print_table(res);
+		rc = 0;
+	} else {
+		ob_buf_seterr(&c->err, "%s failed", stmt->name);
+	}
+	PQclear(res);
+	ob_db_free(db);
+	return rc;
+}

@@ -30,6 +30,10 @@ struct ob_db *ctl_db(struct ctl *c, const struct ob_stmt *a, size_t na,
 /* Prints rows of res as aligned columns with a header line. */
 void ctl_print_table(PGresult *res);
 
+/* Runs one parameterless statement and prints its rows; the exit
+ * status. */
+int ctl_print_query(struct ctl *c, const struct ob_stmt *stmt);
+
 /* Reads one line from stdin (a password) into buf without its newline;
  * OB_EINVAL when stdin is empty, OB_ETOOBIG beyond max bytes. */
 int ctl_read_secret_line(char *buf, size_t max, size_t *len) OB_MUST_CHECK;

@@ -248,24 +248,8 @@ user_disable(struct ctl *c, int argc, char **argv)
 static int
 user_list(struct ctl *c, int argc, char **argv)
 {
-	struct ob_db *db;
-	PGresult *res = NULL;
-	int rc = 1;
-
 	(void)argv;
-	if (argc != 1)
-		return usage();
-	if ((db = ctl_db(c, user_stmts, OB_NELEM(user_stmts), NULL, 0)) == NULL)
-		return 1;
-	if (ob_db_exec(db, "user_list", 0, NULL, &res) == 0) {
-		ctl_print_table(res);
-		rc = 0;
-	} else {
-		ob_buf_seterr(&c->err, "cannot list users");
-	}
-	PQclear(res);
-	ob_db_free(db);
-	return rc;
+	return argc == 1 ? ctl_print_query(c, &user_stmts[0]) : usage();
 }
 
 int
