@@ -56,9 +56,9 @@ GRANT SELECT (id, slug, name, retention_days, settings, public_key)
 	ON tenants TO ombud_cases;
 GRANT SELECT (id, email, role, public_key, disabled) ON users
 	TO ombud_cases;
-GRANT SELECT (user_id, token_hash, sk_wrapped, mfa_done, expires_at,
-	last_seen_at) ON sessions TO ombud_cases;
-GRANT UPDATE (last_seen_at) ON sessions TO ombud_cases;
+GRANT SELECT (id, user_id, token_hash, sk_wrapped, mfa_done, created_at,
+	expires_at, last_seen_at) ON sessions TO ombud_cases;
+GRANT UPDATE (last_seen_at, expires_at) ON sessions TO ombud_cases;
 GRANT SELECT ON memberships TO ombud_cases;
 -- Not the receipt columns: handlers never need them.
 GRANT SELECT (tenant_id, id, number, status, category, opened_on, ack_due,

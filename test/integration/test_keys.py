@@ -39,6 +39,15 @@ def test_key_chain_and_no_plaintext_in_a_dump(stack, scratch_db, tmp_path):
         assert needle not in data, needle
 
 
+def test_handler_sessions(scratch_db):
+    """test/unit/test_session.c against the migrated scratch database."""
+    r = subprocess.run([str(BUILD / "test" / "unit" / "test_session")],
+                       env=scratch_db.env(), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "0 failed" in r.stderr
+
+
 def ctl(scratch_db, *args, stdin=None):
     return scratch_db.ombudctl(*args, stdin=stdin)
 
