@@ -129,6 +129,8 @@ run(PGconn *conn, const char *sql, int n, const char *const *params,
 static int
 prepare_table(PGconn *conn, struct ob_buf *err)
 {
+	/* "already exists, skipping" is not news. */
+	(void)run(conn, "SET client_min_messages = warning", 0, NULL, NULL);
 	if (!run(conn,
 		"CREATE TABLE IF NOT EXISTS ombud_migrations ("
 		" version text PRIMARY KEY,"

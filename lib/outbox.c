@@ -1,0 +1,113 @@
+#include "lib/outbox.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+const struct ob_stmt ob_outbox_queue_stmts[] = {
+	{ "outbox_queue",
+	    "INSERT INTO outbox (tenant_id, channel, recipient, subject, body, "
+	    "expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval("
+	    "secs => $6::int))",
+	    6 },
+};
+const size_t ob_outbox_queue_nstmts = OB_NELEM(ob_outbox_queue_stmts);
+
+const struct ob_stmt ob_outbox_send_stmts[] = {
+	{ "outbox_due",
+	    "SELECT id, recipient, body, attempts FROM outbox "
+	    "WHERE channel = 'sms' AND sent_at IS NULL AND "
+	    "next_attempt_at <= now() AND expires_at > now() "
+	    "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+	    1 },
+	{ "outbox_sent", "UPDATE outbox SET sent_at = now() WHERE id = $1", 1 },
+	{ "outbox_retry",
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = "
+	    "now() "
+	    "+ make_interval(secs => least(3600, 30 * 2 ^ least(attempts, 7))) "
+	    "WHERE id = $1",
+	    1 },
+};
+const size_t ob_outbox_send_nstmts = OB_NELEM(ob_outbox_send_stmts);
+
+int
+ob_outbox_queue(struct ob_db *db, const char *tenant_id, const char *channel,
+    const char *recipient, const char *subject, const char *body,
+    unsigned ttl_s)
+{
+	char ttl[16];
+	const char *params[6] = { tenant_id, channel, recipient, subject, body,
+		ttl };
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(ttl, sizeof(ttl), "%u", ttl_s);
+	rc = ob_db_exec(db, "outbox_queue", 6, params, &res);
+	PQclear(res);
+	return rc;
+}
+
+struct batch {
+	const struct ob_sms_config *sms;
+	int max, sent, failed;
+};
+
+static int
+mark(struct ob_db *db, const char *stmt, const char *id)
+{
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int rc = ob_db_exec(db, stmt, 1, params, &res);
+
+	PQclear(res);
+	return rc;
+}
+
+static int
+batch_tx(struct ob_db *db, void *arg)
+{
+	struct batch *b = arg;
+	struct ob_buf err = OB_BUF_INIT(256);
+	char max[16];
+	const char *params[1] = { max };
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(max, sizeof(max), "%d", b->max);
+	if ((rc = ob_db_exec(db, "outbox_due", 1, params, &res)) != 0)
+		goto out;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		const char *id = PQgetvalue(res, i, 0);
+
+		ob_buf_reset(&err);
+		if (ob_sms_send(b->sms, PQgetvalue(res, i, 1),
+			PQgetvalue(res, i, 2), &err) == 0) {
+			rc = mark(db, "outbox_sent", id);
+			b->sent++;
+		} else {
+			/* The reason, never the recipient or the body. */
+			ob_log_warn(NULL, "outbox: message %s not sent: %s", id,
+			    ob_buf_cstr(&err));
+			rc = mark(db, "outbox_retry", id);
+			b->failed++;
+		}
+	}
+out:
+	PQclear(res);
+	ob_buf_release(&err);
+	return rc;
+}
+
+int
+ob_outbox_send_due(struct ob_db *db, const struct ob_sms_config *sms, int max,
+    int *sent, int *failed)
+{
+	struct batch b = { sms, max, 0, 0 };
+	int rc = ob_db_tx(db, batch_tx, &b);
+
+	*sent = rc == 0 ? b.sent : 0;
+	*failed = rc == 0 ? b.failed : 0;
+	return rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * ombud-outbox - sends what the pools queue in the outbox table
+ * (lib/outbox.h): today the sign-in codes by SMS; mail arrives with
+ * the case-handling issue.
+ *
+ *	ombud-outbox [--config FILE] [--once]
+ *
+ * Connects as the [outbox] user, looks for due messages every second,
+ * and stops cleanly on SIGTERM or SIGINT.  --once sends what is due and
+ * exits (for tests and cron).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/outbox.h"
+#include "lib/settings.h"
+#include "lib/sms.h"
+
+#define BATCH 50
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const outbox_keys[] = { "user", NULL };
+	const char *config_opt = NULL, *path = NULL;
+	struct ob_buf err = OB_BUF_INIT(1024);
+	struct ob_config *cfg = NULL;
+	struct ob_settings settings;
+	struct ob_sms_config sms;
+	struct sigaction sa;
+	struct ob_db *db = NULL;
+	bool once = false;
+	int opt, rc = 1;
+
+	ob_log_init("outbox");
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'o':
+			once = true;
+			break;
+		default:
+			fputs("usage: ombud-outbox [--config FILE] [--once]\n",
+			    opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	memset(&settings, 0, sizeof(settings));
+	if (ob_config_path(config_opt, &path, &err) != 0 ||
+	    ob_config_load(path, &cfg, &err) != 0 ||
+	    ob_config_only_keys(cfg, "outbox", outbox_keys, &err) != 0 ||
+	    ob_settings_load_db(cfg, "outbox", &settings, &err) != 0 ||
+	    ob_sms_config_load(cfg, &sms, &err) != 0) {
+		fprintf(stderr, "ombud-outbox: %s\n", ob_buf_cstr(&err));
+		goto out;
+	}
+	settings.db.application_name = "ombud-outbox";
+	db = ob_db_new(
+	    &settings.db, ob_outbox_send_stmts, ob_outbox_send_nstmts);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	ob_log_info(NULL, "outbox: started");
+	do {
+		int sent = 0, failed = 0;
+
+		if (ob_outbox_send_due(db, &sms, BATCH, &sent, &failed) != 0)
+			ob_log_warn(NULL, "outbox: database unavailable");
+		else if (sent + failed > 0)
+			ob_log_info(
+			    NULL, "outbox: %d sent, %d failed", sent, failed);
+		if (!once && sent + failed < BATCH)
+			sleep(1);
+	} while (!once && !stopping);
+	ob_log_info(NULL, "outbox: stopped");
+	rc = 0;
+out:
+	ob_db_free(db);
+	ob_config_free(cfg);
+	ob_buf_release(&err);
+	return rc;
+}
