@@ -44,8 +44,13 @@ app_serve(const struct ob_req_io *io, void *arg)
 	(void)arg;
 	uint64_t ms = 0;
 
-	if (delay != NULL && ob_parse_u64(delay, 0, 10000, &ms) == 0)
-		usleep((useconds_t)(ms * 1000));
+	/* Sleep the whole delay, even across signals. */
+	if (delay != NULL && ob_parse_u64(delay, 0, 10000, &ms) == 0) {
+		uint64_t until = ob_now_us() + ms * 1000;
+
+		while (ob_now_us() < until)
+			usleep(10000);
+	}
 	(void)io->write(io->arg, resp, sizeof(resp) - 1);
 }
 
