@@ -30,6 +30,8 @@ enum ob_err {
 	OB_EMETHOD = -9, /* path known, method not allowed */
 	OB_EPERM = -10, /* not allowed */
 	OB_EINTERNAL = -11, /* a bug: our data or code is wrong */
+	OB_ECSRF = -12, /* a form without its anti-forgery token */
+	OB_ELIMIT = -13, /* throttled: try again after Retry-After */
 };
 
 /*

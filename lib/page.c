@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/cookie.h"
+#include "lib/csrf.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/service.h"
@@ -29,6 +30,10 @@ ob_http_status_for(int err)
 		return 413;
 	case OB_EUNSUPP:
 		return 415;
+	case OB_ECSRF:
+		return 403;
+	case OB_ELIMIT:
+		return 429;
 	case OB_EAGAIN:
 		return 503;
 	case OB_EIO:
@@ -44,8 +49,18 @@ ob_page_render(
 {
 	struct ob_app *app = r->app;
 	struct ob_buf out = OB_BUF_INIT(PAGE_MAX), err = OB_BUF_INIT(512);
+	char csrf[OB_CSRF_STRLEN + 1];
 	int rc;
 
+	if (r->csrf_session != NULL)
+		ob_csrf_for_session(r->csrf_session, csrf);
+	else if ((rc = ob_csrf_anon_token(r, csrf)) != 0) {
+		ob_log_error(
+		    r->rid, "no anti-forgery token: %s", ob_strerror(rc));
+		rc = OB_EINTERNAL;
+		goto out;
+	}
+	ob_tctx_set(ctx, "csrf", csrf);
 	ob_tctx_set(ctx, "lang", ob_i18n_current());
 	ob_tctx_set(ctx, "return_path", ob_local_path(r->uri) ? r->uri : "/");
 	rc = ob_tmpl_render(app->tmpl, name, ctx, ob_i18n_tr, NULL, &out, &err);
@@ -75,6 +90,9 @@ static const struct error_text error_texts[] = {
 	    N_("The request could not be understood. Please go back and "
 	       "try again.") },
 	{ 403, N_("Forbidden"), N_("You are not allowed to see this page.") },
+	{ 429, N_("Too many attempts"),
+	    N_("Too many attempts were made in a short time. Please wait a "
+	       "moment and try again.") },
 	{ 404, N_("Page not found"),
 	    N_("The page you asked for does not exist.") },
 	{ 405, N_("Method not allowed"),
@@ -91,16 +109,23 @@ static const struct error_text error_texts[] = {
 	       "again in a few minutes.") },
 };
 
+static const struct error_text stale_form = { 403, N_("This form has expired"),
+	N_("The form was too old, or was not sent from this site. Go back, "
+	   "reload the page and try again. Nothing has been changed.") };
+
 void
-ob_page_error(struct ob_req *r, int status)
+ob_page_error(struct ob_req *r, int status, int err)
 {
-	const struct error_text *t = &error_texts[6]; /* 500 */
+	const struct error_text *t = NULL;
 	struct ob_tctx *ctx;
 	char code[8];
 
 	for (size_t i = 0; i < OB_NELEM(error_texts); i++)
-		if (error_texts[i].status == status)
+		if (error_texts[i].status == status ||
+		    (t == NULL && error_texts[i].status == 500))
 			t = &error_texts[i];
+	if (err == OB_ECSRF)
+		t = &stale_form;
 	ob_req_discard(r);
 	ctx = ob_tctx_new(r->arena);
 	snprintf(code, sizeof(code), "%d", status);

@@ -25,15 +25,20 @@ int ob_http_status_for(int err);
 
 /*
  * Renders template name with ctx as an HTML page with the given status.
- * Adds the variables every page has: lang, return_path.  Returns 0, or
+ * Adds the variables every page has: lang, return_path, and csrf (the
+ * token every form posts: the session's, or the browser's, lib/csrf.h).  Returns 0, or
  * OB_EINTERNAL when the template or one of its variables is missing (a
  * bug, logged; the caller's error page takes over), or OB_ETOOBIG.
  */
 int ob_page_render(struct ob_req *r, int status, const char *name,
     struct ob_tctx *ctx) OB_MUST_CHECK;
 
-/* Replaces the response with the error page for status. */
-void ob_page_error(struct ob_req *r, int status);
+/*
+ * Replaces the response with the error page for status; err, the
+ * OB_E* code behind it, picks a more precise message where there is
+ * one (a stale form, a throttle), or 0.
+ */
+void ob_page_error(struct ob_req *r, int status, int err);
 
 /* Answers 303 See Other to a local path. */
 int ob_page_redirect(struct ob_req *r, const char *path) OB_MUST_CHECK;

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "lib/arena.h"
+#include "lib/crypto.h"
 #include "lib/buf.h"
 #include "lib/cookie.h"
 #include "lib/form.h"
@@ -75,6 +76,14 @@ struct ob_req {
 
 	/* The service's state for handlers (db, templates, config). */
 	void *app;
+	/*
+	 * Set by the service's authorize hook when the request carries a
+	 * handler session: forms then carry a token derived from it
+	 * (lib/csrf.h), else the anonymous per-browser one.
+	 */
+	const struct ob_token *csrf_session;
+	/* Seconds for Retry-After when a handler returns OB_ELIMIT. */
+	unsigned retry_after_s;
 	/* Lazily parsed cookies. */
 	struct ob_cookies cookies;
 	bool cookies_parsed;

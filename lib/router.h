@@ -17,9 +17,10 @@
  * percent-decoded strictly (and must be valid UTF-8 without '/') before
  * they are compared or captured.
  *
- * Only declared fields reach a handler: the query string (any method)
- * and an urlencoded POST body are parsed, and undeclared names are
- * dropped.  A field longer than its max_len makes the request a 400.
+ * Only declared fields reach a handler: the query string (GET) or the
+ * urlencoded body (POST) is parsed, and undeclared names are dropped.
+ * Every POST also keeps its "csrf" field, which the service checks
+ * before the handler runs (lib/csrf.h).  A field longer than its max_len makes the request a 400.
  * Routes with OB_ROUTE_RAW_BODY leave the body alone (multipart uploads).
  */
 #ifndef OB_ROUTER_H

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/crypto.h"
+#include "lib/csrf.h"
 #include "lib/health.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -65,6 +66,27 @@ authorize(struct ob_req *r)
 	return svc->authorize(r);
 }
 
+/*
+ * Every POST must carry the anti-forgery token of its form (lib/csrf.h)
+ * before its handler runs: the session's when the request has one, else
+ * the browser's.  Raw-body routes (multipart) check it themselves.
+ */
+static int
+check_csrf(struct ob_req *r)
+{
+	const char *field;
+
+	if (strcmp(r->method, "POST") != 0 ||
+	    (r->route->flags & OB_ROUTE_RAW_BODY))
+		return 0;
+	field = ob_form_get(&r->form, OB_CSRF_FIELD);
+	if (r->csrf_session != NULL)
+		return ob_csrf_check_session(r->csrf_session, field) == 0
+		    ? 0
+		    : OB_ECSRF;
+	return ob_csrf_anon_check(r, field) == 0 ? 0 : OB_ECSRF;
+}
+
 static int
 route_and_run(struct ob_req *r, struct ob_buf *allow)
 {
@@ -76,6 +98,8 @@ route_and_run(struct ob_req *r, struct ob_buf *allow)
 	if ((rc = authorize(r)) != 0)
 		return rc;
 	if ((rc = ob_router_fields(r)) != 0)
+		return rc;
+	if ((rc = check_csrf(r)) != 0)
 		return rc;
 	return r->route->handler(r);
 }
@@ -104,10 +128,17 @@ serve(const struct ob_req_io *io, void *arg)
 		if (r.headers_sent) {
 			/* Too late for an error page; the log says why. */
 		} else {
-			ob_page_error(&r, status);
+			ob_page_error(&r, status, rc);
 			if (status == 405)
 				ob_req_header_must(
 				    &r, "Allow", ob_buf_cstr(&allow));
+			if (status == 429) {
+				char secs[16];
+
+				snprintf(secs, sizeof(secs), "%u",
+				    r.retry_after_s ? r.retry_after_s : 1);
+				ob_req_header_must(&r, "Retry-After", secs);
+			}
 		}
 	}
 	if (!r.headers_sent)
@@ -170,7 +201,7 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_opt = NULL, *socket_opt = NULL, *procs_opt = NULL;
-	const char *path = NULL;
+	const char *path = NULL, *csrf_key = NULL;
 	struct ob_buf err = OB_BUF_INIT(1024);
 	struct ob_pool_opts po;
 	struct ob_pool_app pa = { child_init, serve, child_fini, NULL };
@@ -214,7 +245,10 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 	if (ob_config_path(config_opt, &path, &err) != 0 ||
 	    ob_config_load(path, &the_app.cfg, &err) != 0 ||
 	    ob_settings_load(the_app.cfg, svc->name, svc->default_max_body,
-		&the_app.settings, &err) != 0)
+		&the_app.settings, &err) != 0 ||
+	    ob_config_str(the_app.cfg, "csrf", "key_file", &csrf_key, &err) !=
+		0 ||
+	    ob_csrf_anon_load(csrf_key, &err) != 0)
 		goto fail;
 	if (procs_opt != NULL &&
 	    ob_parse_u64(procs_opt, 1, 256, &the_app.settings.processes) != 0) {

@@ -34,6 +34,10 @@ ob_strerror(int err)
 		return "not permitted";
 	case OB_EINTERNAL:
 		return "internal error";
+	case OB_ECSRF:
+		return "form token missing or wrong";
+	case OB_ELIMIT:
+		return "too many requests";
 	default:
 		return "unknown error";
 	}

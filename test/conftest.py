@@ -78,6 +78,15 @@ class Stack:
         s.trust_env = False     # else REQUESTS_CA_BUNDLE overrides verify
         return s
 
+    def form_token(self, session, path="/"):
+        """The anti-forgery token a page's forms carry (and, through
+        session, the cookie behind it)."""
+        from bs4 import BeautifulSoup
+        r = session.get(self.url + path, allow_redirects=False, timeout=30)
+        field = BeautifulSoup(r.text, "html.parser").find("input", {"name": "csrf"})
+        assert field is not None, f"no csrf field on {path}"
+        return field["value"]
+
     def raw(self, method, target, headers=None, body=None):
         """Sends the request target exactly as given (requests would
         re-quote a broken percent-encoding); returns (status, headers,

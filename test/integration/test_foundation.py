@@ -144,7 +144,9 @@ def test_home_page(stack):
 
 def test_language_switch_without_javascript(stack):
     s = stack.session()
-    r = s.post(stack.url + "/lang", data={"lang": "da", "return": "/"},
+    token = stack.form_token(s)
+    r = s.post(stack.url + "/lang", data={"lang": "da", "return": "/",
+                                          "csrf": token},
                allow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/"
@@ -159,18 +161,42 @@ def test_language_switch_without_javascript(stack):
     assert r.status_code == 404
     assert "Siden findes ikke" in page_text(r) or "ikke fundet" in page_text(r).lower()
     # Back to English.
-    s.post(stack.url + "/lang", data={"lang": "en", "return": "/"})
+    s.post(stack.url + "/lang", data={"lang": "en", "return": "/",
+                                      "csrf": stack.form_token(s)})
     assert BeautifulSoup(s.get(stack.url + "/").text,
                          "html.parser").html["lang"] == "en"
 
 
 def test_language_switch_refuses_open_redirect(stack):
+    s = stack.session()
+    token = stack.form_token(s)
     for ret in ("//evil.example/", "https://evil.example/", "/\\evil"):
-        r = stack.post("/lang", data={"lang": "da", "return": ret})
+        r = s.post(stack.url + "/lang", allow_redirects=False,
+                   data={"lang": "da", "return": ret, "csrf": token})
         assert r.status_code == 303
         assert r.headers["location"] == "/"
-    r = stack.post("/lang", data={"lang": "xx", "return": "/"})
+    r = s.post(stack.url + "/lang", allow_redirects=False,
+               data={"lang": "xx", "return": "/", "csrf": token})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("case", ["missing", "wrong", "other browser",
+                                  "no cookie"])
+def test_post_without_its_form_token_is_refused(stack, case):
+    s = stack.session()
+    token = stack.form_token(s)
+    data = {"lang": "da", "return": "/"}
+    if case == "wrong":
+        data["csrf"] = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif case == "other browser":
+        data["csrf"] = stack.form_token(stack.session())
+    elif case == "no cookie":
+        data["csrf"] = token
+        s.cookies.clear()
+    r = s.post(stack.url + "/lang", data=data, allow_redirects=False)
+    assert r.status_code == 403
+    assert "This form has expired" in page_text(r)
+    assert "__Host-ombud-lang" not in r.headers.get("set-cookie", "")
 
 
 def test_unknown_route_gets_a_404_page(stack):

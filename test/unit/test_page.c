@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
+#include "lib/csrf.h"
 #include "lib/i18n.h"
 #include "lib/service.h"
 #include "test/unit/check.h"
@@ -66,7 +69,7 @@ test_pages(void)
 	/* An error page in the cookie's language, fully escaped. */
 	begin(&r, &f, da);
 	CHECK_STR(ob_i18n_current(), "da");
-	ob_page_error(&r, 404);
+	ob_page_error(&r, 404, OB_ENOENT);
 	CHECK_INT(ob_req_finish(&r), 0);
 	out = ob_buf_cstr(&f.out);
 	CHECK(strncmp(out, "Status: 404 Not Found\r\n", 23) == 0);
@@ -74,6 +77,10 @@ test_pages(void)
 	CHECK(strstr(out, "<html lang=\"da\">") != NULL);
 	CHECK(strstr(out, "Side ikke fundet") != NULL);
 	CHECK(strstr(out, "value=\"/x?y=1\"") != NULL);
+	/* The language form carries the browser's anti-forgery token, and
+	 * the browser gets the cookie behind it. */
+	CHECK(strstr(out, "name=\"csrf\" value=\"") != NULL);
+	CHECK(strstr(out, "Set-Cookie: __Host-ombud-csrf=") != NULL);
 	ob_buf_release(&f.out);
 	ob_req_end(&r);
 
@@ -86,7 +93,7 @@ test_pages(void)
 	CHECK_INT(
 	    ob_page_render(&r, 200, "no-such-template", ob_tctx_new(r.arena)),
 	    OB_EINTERNAL);
-	ob_page_error(&r, 500);
+	ob_page_error(&r, 500, OB_EDB);
 	CHECK_INT(ob_req_finish(&r), 0);
 	CHECK(strstr(ob_buf_cstr(&f.out), "Internal error") != NULL);
 	ob_buf_release(&f.out);
@@ -131,6 +138,13 @@ main(void)
 	struct ob_buf err = OB_BUF_INIT(1024);
 
 	ob_arena_init(&arena, 1 << 22);
+	CHECK_INT(ob_crypto_init(), 0);
+	{
+		unsigned char key[OB_CSRF_KEY_BYTES];
+
+		randombytes_buf(key, sizeof(key));
+		ob_csrf_anon_init(key);
+	}
 	CHECK_INT(
 	    ob_tmpl_load(OB_SOURCE_ROOT "/templates", &app.tmpl, &err), 0);
 	CHECK_INT(

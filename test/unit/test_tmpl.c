@@ -514,6 +514,7 @@ page_ctx(struct ob_arena *a, const char *lang, const char *title)
 	ob_tctx_set(c, "lang", lang);
 	ob_tctx_set(c, "title", title);
 	ob_tctx_set(c, "return_path", "/some/path?x=1&y=\"2\"");
+	ob_tctx_set(c, "csrf", "token");
 	return c;
 }
 
@@ -560,6 +561,7 @@ test_real_templates(void)
 	c = ob_tctx_new(&a);
 	ob_tctx_set(c, "lang", "en");
 	ob_tctx_set(c, "title", "x");
+	ob_tctx_set(c, "csrf", "t");
 	CHECK_INT(
 	    ob_tmpl_render(set, "home", c, NULL, NULL, &out, &err), OB_ENOENT);
 	CHECK(contains(&err, "layout_head.html"));
