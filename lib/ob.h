@@ -32,6 +32,7 @@ enum ob_err {
 	OB_EINTERNAL = -11, /* a bug: our data or code is wrong */
 	OB_ECSRF = -12, /* a form without its anti-forgery token */
 	OB_ELIMIT = -13, /* throttled: try again after Retry-After */
+	OB_EDONE = -14, /* not an error: the response is already made */
 };
 
 /*

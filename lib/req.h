@@ -84,6 +84,8 @@ struct ob_req {
 	const struct ob_token *csrf_session;
 	/* Seconds for Retry-After when a handler returns OB_ELIMIT. */
 	unsigned retry_after_s;
+	/* Who is asking, set by the authorize hook (lib/auth.h). */
+	void *user;
 	/* Lazily parsed cookies. */
 	struct ob_cookies cookies;
 	bool cookies_parsed;

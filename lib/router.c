@@ -100,7 +100,7 @@ ob_router_check(const struct ob_route *routes, size_t n, struct ob_buf *err)
 
 		if (check_pattern(rt->pattern, err) != 0)
 			return OB_EINVAL;
-		if (rt->auth < OB_AUTH_PUBLIC || rt->auth > OB_AUTH_ADMIN) {
+		if (rt->auth < OB_AUTH_PUBLIC || rt->auth > OB_AUTH_SIGNIN) {
 			ob_buf_errf(
 			    err, "route %s: no auth level", rt->pattern);
 			return OB_EINVAL;

@@ -38,6 +38,7 @@ enum ob_auth {
 	OB_AUTH_REPORTER, /* a reporter session for the tenant in path */
 	OB_AUTH_HANDLER, /* a signed-in handler */
 	OB_AUTH_ADMIN, /* a signed-in platform admin */
+	OB_AUTH_SIGNIN, /* a session, second factor done or not */
 };
 
 struct ob_field_spec {

@@ -119,6 +119,8 @@ serve(const struct ob_req_io *io, void *arg)
 	ob_page_pick_language(&r);
 	if (rc == 0)
 		rc = route_and_run(&r, &allow);
+	if (rc == OB_EDONE)
+		rc = 0;
 	if (rc != 0) {
 		int status = ob_http_status_for(rc);
 
@@ -158,6 +160,10 @@ child_init(void *arg)
 	ob_arena_init(&the_arena, ARENA_CAP);
 	the_app.db = ob_db_new(
 	    &the_app.settings.db, the_app.svc->stmts, the_app.svc->nstmts);
+	for (size_t i = 0;
+	     the_app.svc->more_stmts && the_app.svc->more_stmts[i]; i++)
+		ob_db_add_stmts(the_app.db, the_app.svc->more_stmts[i],
+		    the_app.svc->more_nstmts[i]);
 	/* A database that is down now is retried on the first request. */
 	if (ob_db_connect(the_app.db) != 0)
 		ob_log_warn(NULL, "db: not reachable at start, will retry");
@@ -264,7 +270,8 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 	    ob_tmpl_load(the_app.settings.templates_dir, &the_app.tmpl, &err) !=
 		0 ||
 	    ob_i18n_load(
-		the_app.settings.locale_dir, ob_page_languages, &err) != 0)
+		the_app.settings.locale_dir, ob_page_languages, &err) != 0 ||
+	    (svc->setup != NULL && svc->setup(&the_app, &err) != 0))
 		goto fail;
 	if (check_only) {
 		printf(

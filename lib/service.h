@@ -21,6 +21,8 @@
 
 #include <stdint.h>
 
+struct ob_app;
+
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/page.h"
@@ -41,6 +43,15 @@ struct ob_service {
 	 * 403).  NULL: every non-public route is refused.
 	 */
 	int (*authorize)(struct ob_req *r);
+	/*
+	 * In the master, after the configuration and before the children
+	 * are forked: what the children share (throttles in shared memory,
+	 * dictionaries).  May set app->state.  NULL: nothing.
+	 */
+	int (*setup)(struct ob_app *app, struct ob_buf *err);
+	/* Library statement tables the service also uses (NULL-ended). */
+	const struct ob_stmt *const *more_stmts;
+	const size_t *more_nstmts;
 	uint64_t default_max_body;
 };
 
@@ -51,6 +62,7 @@ struct ob_app {
 	struct ob_settings settings;
 	struct ob_db *db;
 	struct ob_tmpl_set *tmpl;
+	void *state; /* the service's own, from setup */
 };
 
 int ob_service_main(const struct ob_service *svc, int argc, char **argv);

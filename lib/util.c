@@ -38,6 +38,8 @@ ob_strerror(int err)
 		return "form token missing or wrong";
 	case OB_ELIMIT:
 		return "too many requests";
+	case OB_EDONE:
+		return "answered";
 	default:
 		return "unknown error";
 	}

@@ -1,23 +1,104 @@
 /*
- * ombud-auth - handler sign-in: password, second factor, sessions (issue 4).
- * Until those land it serves /healthz, and its 404 and 405 pages for
- * the paths nginx routes to it.
+ * ombud-auth - handler sign-in: password, a one-time code by SMS, a
+ * session (signin.c).  TOTP enrolment, password change and the admin
+ * resets come next (issue 4).
  */
+#include <sodium.h>
+#include <string.h>
+
+#include "lib/auth.h"
+#include "lib/otp.h"
+#include "lib/outbox.h"
 #include "lib/service.h"
+#include "lib/session.h"
+#include "services/auth/signin.h"
+
+/* Sign-in attempts per second across the pool, with a burst, and how
+ * many Argon2id runs (64 MiB each) may run at once. */
+#define ATTEMPTS_PER_S 20
+#define ATTEMPTS_BURST 40
+#define ARGON_AT_ONCE 4
+
+static const struct ob_field_spec login_fields[] = {
+	{ "email", 254 },
+	{ "password", 1024 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec otp_fields[] = {
+	{ "code", 32 },
+	{ NULL, 0 },
+};
 
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
+	OB_ROUTE(GET, "/auth/login", h_login_form, PUBLIC, NULL),
+	OB_ROUTE(POST, "/auth/login", h_login, PUBLIC, login_fields),
+	OB_ROUTE(GET, "/auth/otp", h_otp_form, SIGNIN, NULL),
+	OB_ROUTE(POST, "/auth/otp", h_otp, SIGNIN, otp_fields),
+	OB_ROUTE(POST, "/auth/logout", h_logout, SIGNIN, NULL),
 };
 
-static const struct ob_service auth = {
+static struct signin_state state;
+
+static int
+setup(struct ob_app *app, struct ob_buf *err)
+{
+	struct ob_keypair *kp;
+	unsigned char pw[32];
+	struct ob_ad ad;
+	int rc;
+
+	if (ob_otp_init() != 0) {
+		ob_buf_seterr(err, "liboath failed to initialise");
+		return OB_EINTERNAL;
+	}
+	state.throttle =
+	    ob_throttle_create(ATTEMPTS_PER_S, ATTEMPTS_BURST, ARGON_AT_ONCE);
+	if (state.throttle == NULL) {
+		ob_buf_seterr(err, "cannot make the sign-in throttle");
+		return OB_EINTERNAL;
+	}
+	/* A credential for no one, with the default cost: an unknown
+	 * e-mail address runs the same Argon2id as a known one. */
+	kp = ob_keypair_new();
+	randombytes_buf(pw, sizeof(pw));
+	ob_ad_user(&ad, "0");
+	rc = ob_handler_cred_set((const char *)pw, sizeof(pw), kp,
+	    &ob_pwparams_default, &ad, &state.decoy);
+	memcpy(state.decoy_pk, ob_keypair_pk(kp), OB_KEY_BYTES);
+	sodium_memzero(pw, sizeof(pw));
+	ob_keypair_free(kp);
+	if (rc != 0) {
+		ob_buf_seterr(err, "cannot make the decoy credential");
+		return rc;
+	}
+	app->state = &state;
+	return 0;
+}
+
+static const struct ob_stmt *const more[] = { ob_auth_stmts, ob_session_stmts,
+	ob_outbox_queue_stmts, NULL };
+static size_t nmore[3];
+
+static struct ob_service auth = {
 	.name = "auth",
 	.routes = routes,
 	.nroutes = OB_NELEM(routes),
-	.default_max_body = 1024 * 1024,
+	.stmts = signin_stmts,
+	.authorize = ob_auth_authorize,
+	.setup = setup,
+	.more_stmts = more,
+	.more_nstmts = nmore,
+	.default_max_body = 64 * 1024,
 };
 
 int
 main(int argc, char **argv)
 {
+	auth.nstmts = signin_nstmts;
+	nmore[0] = ob_auth_nstmts;
+	nmore[1] = ob_session_nstmts;
+	nmore[2] = ob_outbox_queue_nstmts;
 	return ob_service_main(&auth, argc, argv);
 }
