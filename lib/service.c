@@ -251,7 +251,7 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 	if (ob_config_path(config_opt, &path, &err) != 0 ||
 	    ob_config_load(path, &the_app.cfg, &err) != 0 ||
 	    ob_settings_load(the_app.cfg, svc->name, svc->default_max_body,
-		&the_app.settings, &err) != 0 ||
+		svc->config_keys, &the_app.settings, &err) != 0 ||
 	    ob_config_str(the_app.cfg, "csrf", "key_file", &csrf_key, &err) !=
 		0 ||
 	    ob_csrf_anon_load(csrf_key, &err) != 0)

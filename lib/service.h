@@ -52,6 +52,8 @@ struct ob_service {
 	/* Library statement tables the service also uses (NULL-ended). */
 	const struct ob_stmt *const *more_stmts;
 	const size_t *more_nstmts;
+	/* Keys of its own the service reads from its group (NULL-ended). */
+	const char *const *config_keys;
 	uint64_t default_max_body;
 };
 

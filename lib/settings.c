@@ -35,16 +35,22 @@ ob_settings_load_db(const struct ob_config *cfg, const char *role_group,
 
 int
 ob_settings_load(const struct ob_config *cfg, const char *name,
-    uint64_t default_max_body, struct ob_settings *s, struct ob_buf *err)
+    uint64_t default_max_body, const char *const *extra_keys,
+    struct ob_settings *s, struct ob_buf *err)
 {
 	static const char *const path_keys[] = { "templates", "locale", "sql",
 		"data", "password_dictionary", NULL };
 	static const char *const health_keys[] = { "disk_free_min_mb",
 		"mem_available_min_mb", NULL };
-	static const char *const svc_keys[] = { "user", "socket", "processes",
+	const char *svc_keys[24] = { "user", "socket", "processes",
 		"socket_mode", "max_body_bytes", NULL };
+	size_t nk = 5;
 	int rc;
 
+	/* The service's own keys in its group, read by the service. */
+	for (size_t i = 0; extra_keys && extra_keys[i] && nk + 1 < 24; i++)
+		svc_keys[nk++] = extra_keys[i];
+	svc_keys[nk] = NULL;
 	memset(s, 0, sizeof(*s));
 	if ((rc = ob_config_only_keys(cfg, "paths", path_keys, err)) != 0 ||
 	    (rc = ob_config_only_keys(cfg, "health", health_keys, err)) != 0 ||

@@ -37,10 +37,12 @@ int ob_settings_load_db(const struct ob_config *cfg, const char *role_group,
 
 /*
  * Reads everything a pool needs from cfg for service name ([paths],
- * [health], [database] and the [name] group).
+ * [health], [database] and the [name] group).  extra_keys (NULL-ended,
+ * or NULL) are further keys the service itself reads from its group;
+ * any other key there is an error.
  */
 int ob_settings_load(const struct ob_config *cfg, const char *name,
-    uint64_t default_max_body, struct ob_settings *s,
-    struct ob_buf *err) OB_MUST_CHECK;
+    uint64_t default_max_body, const char *const *extra_keys,
+    struct ob_settings *s, struct ob_buf *err) OB_MUST_CHECK;
 
 #endif

@@ -13,11 +13,12 @@
 #include "lib/session.h"
 #include "services/auth/signin.h"
 
-/* Sign-in attempts per second across the pool, with a burst, and how
- * many Argon2id runs (64 MiB each) may run at once. */
-#define ATTEMPTS_PER_S 20
-#define ATTEMPTS_BURST 40
-#define ARGON_AT_ONCE 4
+/*
+ * [auth] signin_per_second and signin_burst: sign-in attempts across
+ * the pool; argon_at_once: Argon2id runs (64 MiB each) at the same time.
+ */
+static const char *const config_keys[] = { "signin_per_second", "signin_burst",
+	"argon_at_once", NULL };
 
 static const struct ob_field_spec login_fields[] = {
 	{ "email", 254 },
@@ -46,15 +47,24 @@ setup(struct ob_app *app, struct ob_buf *err)
 {
 	struct ob_keypair *kp;
 	unsigned char pw[32];
+	uint64_t rate, burst, argon;
 	struct ob_ad ad;
 	int rc;
+
+	if ((rc = ob_config_uint_opt(app->cfg, "auth", "signin_per_second", 1,
+		 10000, 20, &rate, err)) != 0 ||
+	    (rc = ob_config_uint_opt(app->cfg, "auth", "signin_burst", 1, 10000,
+		 40, &burst, err)) != 0 ||
+	    (rc = ob_config_uint_opt(app->cfg, "auth", "argon_at_once", 1, 256,
+		 4, &argon, err)) != 0)
+		return rc;
 
 	if (ob_otp_init() != 0) {
 		ob_buf_seterr(err, "liboath failed to initialise");
 		return OB_EINTERNAL;
 	}
-	state.throttle =
-	    ob_throttle_create(ATTEMPTS_PER_S, ATTEMPTS_BURST, ARGON_AT_ONCE);
+	state.throttle = ob_throttle_create(
+	    (unsigned)rate, (unsigned)burst, (unsigned)argon);
 	if (state.throttle == NULL) {
 		ob_buf_seterr(err, "cannot make the sign-in throttle");
 		return OB_EINTERNAL;
@@ -88,6 +98,7 @@ static struct ob_service auth = {
 	.stmts = signin_stmts,
 	.authorize = ob_auth_authorize,
 	.setup = setup,
+	.config_keys = config_keys,
 	.more_stmts = more,
 	.more_nstmts = nmore,
 	.default_max_body = 64 * 1024,

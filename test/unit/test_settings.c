@@ -16,6 +16,8 @@ static const char good[] = "[paths]\n"
 			   "socket = /run/intake.sock\nprocesses = 3\n"
 			   "socket_mode = 0600\n";
 
+static const char *const extra[] = { "own_key", NULL };
+
 static int
 load(const char *text, struct ob_settings *s, struct ob_buf *err)
 {
@@ -29,7 +31,7 @@ load(const char *text, struct ob_settings *s, struct ob_buf *err)
 	ob_buf_reset(err);
 	rc = ob_config_load(path, &c, err);
 	if (rc == 0)
-		rc = ob_settings_load(c, "intake", 1000, s, err);
+		rc = ob_settings_load(c, "intake", 1000, extra, s, err);
 	/* Strings point into the configuration: copy what we check. */
 	if (rc == 0) {
 		CHECK_STR(s->templates_dir, "/t");
@@ -74,6 +76,9 @@ main(void)
 		CHECK_INT(load(text, &s, &err), OB_ENOENT);
 		CHECK(strstr(ob_buf_cstr(&err), key) != NULL);
 	}
+	/* A key the service declared is fine; any other is refused. */
+	snprintf(text, sizeof(text), "%sown_key = 3\n", good);
+	CHECK_INT(load(text, &s, &err), 0);
 	snprintf(text, sizeof(text), "%sprocesses2 = 1\n", good);
 	CHECK_INT(load(text, &s, &err), OB_ECONFIG);
 	CHECK(strstr(ob_buf_cstr(&err), "[intake] processes2: unknown key"));
