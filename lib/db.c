@@ -46,7 +46,9 @@ ob_db_add_stmts(struct ob_db *db, const struct ob_stmt *stmts, size_t n)
 {
 	if (stmts == NULL || n == 0)
 		return;
-	if (db->ntables == OB_DB_MAX_TABLES || db->conn != NULL)
+	if (db->ntables == OB_DB_MAX_TABLES)
+		ob_die("db: too many statement tables (OB_DB_MAX_TABLES)");
+	if (db->conn != NULL)
 		ob_die("db: statement tables are added before connecting");
 	db->tables[db->ntables].stmts = stmts;
 	db->tables[db->ntables].n = n;

@@ -31,6 +31,12 @@ static const struct ob_field_spec otp_fields[] = {
 	{ NULL, 0 },
 };
 
+static const struct ob_field_spec password_fields[] = {
+	{ "current", 1024 },
+	{ "new", 1024 },
+	{ NULL, 0 },
+};
+
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
 	OB_ROUTE(GET, "/auth/login", h_login_form, PUBLIC, NULL),
@@ -38,6 +44,8 @@ static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/auth/otp", h_otp_form, SIGNIN, NULL),
 	OB_ROUTE(POST, "/auth/otp", h_otp, SIGNIN, otp_fields),
 	OB_ROUTE(POST, "/auth/logout", h_logout, SIGNIN, NULL),
+	OB_ROUTE(GET, "/auth/password", h_password_form, HANDLER, NULL),
+	OB_ROUTE(POST, "/auth/password", h_password, HANDLER, password_fields),
 };
 
 static struct signin_state state;
@@ -48,6 +56,7 @@ setup(struct ob_app *app, struct ob_buf *err)
 	struct ob_keypair *kp;
 	unsigned char pw[32];
 	uint64_t rate, burst, argon;
+	const char *dict = NULL;
 	struct ob_ad ad;
 	int rc;
 
@@ -83,13 +92,17 @@ setup(struct ob_app *app, struct ob_buf *err)
 		ob_buf_seterr(err, "cannot make the decoy credential");
 		return rc;
 	}
+	if ((rc = ob_config_str_opt(app->cfg, "paths", "password_dictionary",
+		 OB_PW_DICT_DEFAULT, &dict, err)) != 0 ||
+	    (rc = ob_pwdict_load(dict, &state.dict, err)) != 0)
+		return rc;
 	app->state = &state;
 	return 0;
 }
 
 static const struct ob_stmt *const more[] = { ob_auth_stmts, ob_session_stmts,
-	ob_outbox_queue_stmts, NULL };
-static size_t nmore[3];
+	ob_outbox_queue_stmts, password_stmts, NULL };
+static size_t nmore[4];
 
 static struct ob_service auth = {
 	.name = "auth",
@@ -111,5 +124,6 @@ main(int argc, char **argv)
 	nmore[0] = ob_auth_nstmts;
 	nmore[1] = ob_session_nstmts;
 	nmore[2] = ob_outbox_queue_nstmts;
+	nmore[3] = password_nstmts;
 	return ob_service_main(&auth, argc, argv);
 }

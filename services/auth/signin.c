@@ -72,8 +72,8 @@ const struct ob_stmt signin_stmts[] = {
 };
 const size_t signin_nstmts = OB_NELEM(signin_stmts);
 
-static void
-audit(struct ob_db *db, const char *user_id, const char *action)
+void
+signin_audit(struct ob_db *db, const char *user_id, const char *action)
 {
 	const char *params[2] = { user_id, action };
 	PGresult *res = NULL;
@@ -198,11 +198,11 @@ count_failure(struct ob_db *db, const char *user_id)
 
 	if (ob_db_exec(db, "si_fail", 1, params, &res) == 0 &&
 	    strcmp(PQgetvalue(res, 0, 0), "10") == 0) {
-		audit(db, user_id, "auth.lock");
+		signin_audit(db, user_id, "auth.lock");
 		notify_lock(db, user_id);
 	}
 	PQclear(res);
-	audit(db, user_id, "auth.fail");
+	signin_audit(db, user_id, "auth.fail");
 }
 
 /* Sends a new code to the user for session s. */
@@ -294,7 +294,7 @@ h_login(struct ob_req *r)
 		goto out;
 	if (!u.totp && (rc = send_code(r, &s, u.phone)) != 0)
 		goto out;
-	audit(app->db, u.id, "auth.password");
+	signin_audit(app->db, u.id, "auth.password");
 	rc = ob_page_redirect(r, "/auth/otp");
 out:
 	ob_keypair_free(kp);
@@ -374,7 +374,7 @@ h_otp(struct ob_req *r)
 		goto out;
 	ob_token_lookup(&u->session.token, th);
 	if (typed == NULL || ob_otp_code_check(typed, th, stored) != 0) {
-		audit(app->db, u->session.user_id, "auth.code_fail");
+		signin_audit(app->db, u->session.user_id, "auth.code_fail");
 		if (attempts + 1 >= OB_OTP_MAX_TRIES)
 			rc = restart(r, u);
 		else
@@ -389,7 +389,7 @@ h_otp(struct ob_req *r)
 	    (rc = ob_session_promote(app->db, &u->session, kp)) != 0 ||
 	    (rc = set_cookie(r, &u->session)) != 0)
 		goto out;
-	audit(app->db, u->session.user_id, "auth.signin");
+	signin_audit(app->db, u->session.user_id, "auth.signin");
 	rc = ob_page_redirect(r, "/cases/");
 out:
 	PQclear(res);
@@ -411,6 +411,6 @@ h_logout(struct ob_req *r)
 	if ((rc = ob_session_destroy(app->db, &u->session)) != 0 ||
 	    (rc = set_cookie(r, NULL)) != 0)
 		return rc;
-	audit(app->db, u->session.user_id, "auth.logout");
+	signin_audit(app->db, u->session.user_id, "auth.logout");
 	return ob_page_redirect(r, OB_AUTH_LOGIN_PATH);
 }

@@ -73,10 +73,10 @@ def password_step(stack, email, password=PASSWORD, s=None):
     return s, r
 
 
-def sign_in(stack, accounts, who="handler"):
+def sign_in(stack, accounts, who="handler", password=PASSWORD):
     email, phone = accounts[who]
     before = sms_lines(stack)
-    s, r = password_step(stack, email)
+    s, r = password_step(stack, email, password)
     assert r.status_code == 303 and r.headers["location"] == "/auth/otp", r.text
     code = latest_code(stack, phone, before)
     token = form_token(stack, s, "/auth/otp")
@@ -299,3 +299,40 @@ def test_sign_in_is_in_the_audit_log(stack, accounts):
         actions = {r[0] for r in cur.fetchall()}
     assert {"auth.password", "auth.signin", "auth.fail",
             "auth.code_fail", "auth.logout"} <= actions
+
+
+def test_password_change_keeps_the_keys_and_ends_other_sessions(stack, accounts):
+    email, _ = accounts["handler"]
+    s = sign_in(stack, accounts)
+    other = sign_in(stack, accounts)
+
+    def change(current, new):
+        token = form_token(stack, s, "/auth/password")
+        return s.post(stack.url + "/auth/password", allow_redirects=False,
+                      data={"current": current, "new": new, "csrf": token})
+
+    r = change("Not-the-password-9!", "Quiet-Meadow-62#")
+    assert r.status_code == 401 and "current password is wrong" in r.text
+    r = change(PASSWORD, "password")
+    assert r.status_code == 400
+    text = BeautifulSoup(r.text, "html.parser").get_text(" ", strip=True)
+    for rule in ("upper-case", "digit", "special", "too common"):
+        assert rule in text
+    r = change(PASSWORD, "Quiet-Meadow-62#")
+    assert r.status_code == 200 and "password is changed" in r.text
+    # This session lives on; the other one has ended.
+    assert s.get(stack.url + "/cases/").status_code == 200
+    assert other.get(stack.url + "/cases/",
+                     allow_redirects=False).status_code == 303
+    # The old password is dead; the new one opens the same keys (the
+    # second step unwraps the handler's key and checks it).
+    _, r = password_step(stack, email)
+    assert r.status_code == 401
+    time.sleep(1.2)
+    s = sign_in(stack, accounts, password="Quiet-Meadow-62#")
+    assert "Sign-in A/S" in s.get(stack.url + "/cases/").text
+    assert change("Quiet-Meadow-62#", PASSWORD).status_code == 200
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("SELECT count(*) FROM audit_log "
+                    "WHERE action = 'auth.password_change'")
+        assert cur.fetchone()[0] >= 2
