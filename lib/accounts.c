@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/sms.h"
 #include "lib/util.h"
 
 const struct ob_stmt ob_accounts_stmts[] = {
@@ -202,19 +203,6 @@ ob_tenant_add(struct ob_db *db, const char *slug, const char *name,
 
 /* ---- users ---- */
 
-static bool
-valid_phone(const char *p)
-{
-	size_t n = strlen(p);
-
-	if (n < 7 || n > 16 || p[0] != '+')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-	return true;
-}
-
 /* Lower-cases an address into out; false if it is not one. */
 static bool
 normal_email(const char *e, char out[256])
@@ -326,7 +314,7 @@ ob_user_add(struct ob_db *db, const struct ob_user_new *u,
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", u->email);
 		return OB_EINVAL;
 	}
-	if (u->phone != NULL && !valid_phone(u->phone)) {
+	if (u->phone != NULL && !ob_sms_phone_valid(u->phone)) {
 		ob_buf_seterr(err,
 		    "phone \"%s\": write it as +<country><number>, "
 		    "digits only",

@@ -1244,3 +1244,79 @@ out:
 		unlink(path);
 	return rc;
 }
+
+#define KEY_HEX (2 * OB_KEY_BYTES)
+
+/*
+ * True when every byte is a hex digit or a newline: 32 such bytes are
+ * a mistake (16 bytes written as hex), not 32 random bytes.
+ */
+static bool
+looks_hex(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i] == '\0' ||
+		    (b[i] != '\n' &&
+			strchr("0123456789abcdefABCDEF", b[i]) == NULL))
+			return false;
+	return true;
+}
+
+int
+ob_key_file_read(const char *path, const char *what,
+    unsigned char key[OB_KEY_BYTES], struct ob_buf *err)
+{
+	unsigned char raw[KEY_HEX + 2]; /* one more than allowed */
+	const char *end = NULL;
+	size_t len = 0, binlen = 0;
+	int rc;
+
+	if ((rc = ob_secret_file_read(path, raw, sizeof(raw), &len, err)) !=
+	    0) {
+		if (rc == OB_ETOOBIG)
+			rc = OB_EINVAL;
+		goto out;
+	}
+	if (len == OB_KEY_BYTES && !looks_hex(raw, len)) {
+		memcpy(key, raw, OB_KEY_BYTES);
+	} else if ((len == KEY_HEX ||
+		       (len == KEY_HEX + 1 && raw[KEY_HEX] == '\n')) &&
+	    sodium_hex2bin(key, OB_KEY_BYTES, (const char *)raw, KEY_HEX, NULL,
+		&binlen, &end) == 0 &&
+	    binlen == OB_KEY_BYTES && end == (const char *)raw + KEY_HEX) {
+		/* 64 hex digits. */
+	} else {
+		rc = OB_EINVAL;
+		ob_buf_errf(err,
+		    "%s: a %s file holds 32 random bytes, or 64 hex digits "
+		    "and a newline",
+		    path, what);
+		goto out;
+	}
+	if (sodium_is_zero(key, OB_KEY_BYTES)) {
+		rc = OB_EINVAL;
+		ob_buf_errf(err, "%s: the %s is all zeros", path, what);
+	}
+out:
+	if (rc != 0)
+		sodium_memzero(key, OB_KEY_BYTES);
+	sodium_memzero(raw, sizeof(raw));
+	return rc;
+}
+
+int
+ob_key_file_create(const char *path, struct ob_buf *err)
+{
+	unsigned char k[OB_KEY_BYTES];
+	char hex[KEY_HEX + 2];
+	int rc;
+
+	randombytes_buf(k, sizeof(k));
+	sodium_bin2hex(hex, KEY_HEX + 1, k, sizeof(k));
+	hex[KEY_HEX] = '\n';
+	hex[KEY_HEX + 1] = '\0';
+	rc = ob_secret_file_create(path, hex, KEY_HEX + 1, err);
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(hex, sizeof(hex));
+	return rc;
+}

@@ -407,4 +407,14 @@ int ob_secret_file_read(const char *path, void *out, size_t cap, size_t *len,
 int ob_secret_file_create(const char *path, const void *data, size_t len,
     struct ob_buf *err) OB_MUST_CHECK;
 
+/*
+ * A 32-byte key kept in a secret file (the receipt pepper, the CSRF
+ * key): the file holds 32 random bytes, or 64 hex digits and an
+ * optional newline; an all-zero key is refused.  what names the key in
+ * err ("pepper").  ob_key_file_create writes a new random key as hex.
+ */
+int ob_key_file_read(const char *path, const char *what,
+    unsigned char key[OB_KEY_BYTES], struct ob_buf *err) OB_MUST_CHECK;
+int ob_key_file_create(const char *path, struct ob_buf *err) OB_MUST_CHECK;
+
 #endif

@@ -10,8 +10,6 @@
 
 #define CTX_SESSION "ombudcsr" /* crypto_kdf context, 8 bytes */
 #define SUB_SESSION 1
-#define KEY_HEX (2 * OB_CSRF_KEY_BYTES)
-#define KEY_FILE_MAX (KEY_HEX + 1)
 
 /* BLAKE2b personalisation of the anonymous token: 16 bytes. */
 static const unsigned char
@@ -73,57 +71,14 @@ ob_csrf_anon_init(const unsigned char key[OB_CSRF_KEY_BYTES])
 	sodium_mprotect_readonly(anon_key);
 }
 
-static bool
-looks_hex(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') ||
-			(p[i] >= 'a' && p[i] <= 'f') ||
-			(p[i] >= 'A' && p[i] <= 'F')))
-			return false;
-	return true;
-}
-
 int
 ob_csrf_anon_load(const char *path, struct ob_buf *err)
 {
-	unsigned char raw[KEY_FILE_MAX];
 	unsigned char key[OB_CSRF_KEY_BYTES];
-	const char *end = NULL;
-	size_t len = 0, binlen = 0;
-	int rc;
+	int rc = ob_key_file_read(path, "CSRF key", key, err);
 
-	if ((rc = ob_secret_file_read(path, raw, sizeof(raw), &len, err)) !=
-	    0) {
-		if (rc == OB_ETOOBIG)
-			rc = OB_EINVAL;
-		goto out;
-	}
-	if (len == OB_CSRF_KEY_BYTES && !looks_hex(raw, len)) {
-		memcpy(key, raw, OB_CSRF_KEY_BYTES);
-	} else if ((len == KEY_HEX ||
-		       (len == KEY_HEX + 1 && raw[KEY_HEX] == '\n')) &&
-	    looks_hex(raw, KEY_HEX) &&
-	    sodium_hex2bin(key, sizeof(key), (const char *)raw, KEY_HEX, NULL,
-		&binlen, &end) == 0 &&
-	    binlen == OB_CSRF_KEY_BYTES && end == (const char *)raw + KEY_HEX) {
-		/* 64 hex digits. */
-	} else {
-		rc = OB_EINVAL;
-		ob_buf_errf(err,
-		    "%s: a CSRF key file holds 32 random bytes, or 64 hex "
-		    "digits and a newline",
-		    path);
-		goto out;
-	}
-	if (sodium_is_zero(key, sizeof(key))) {
-		rc = OB_EINVAL;
-		ob_buf_errf(err, "%s: the CSRF key is all zeros", path);
-		goto out;
-	}
-	ob_csrf_anon_init(key);
-out:
-	sodium_memzero(raw, sizeof(raw));
+	if (rc == 0)
+		ob_csrf_anon_init(key);
 	sodium_memzero(key, sizeof(key));
 	return rc;
 }
@@ -131,18 +86,7 @@ out:
 int
 ob_csrf_anon_create(const char *path, struct ob_buf *err)
 {
-	unsigned char key[OB_CSRF_KEY_BYTES];
-	char hex[KEY_HEX + 2];
-	int rc;
-
-	randombytes_buf(key, sizeof(key));
-	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
-	hex[KEY_HEX] = '\n';
-	hex[KEY_HEX + 1] = '\0';
-	rc = ob_secret_file_create(path, hex, KEY_HEX + 1, err);
-	sodium_memzero(key, sizeof(key));
-	sodium_memzero(hex, sizeof(hex));
-	return rc;
+	return ob_key_file_create(path, err);
 }
 
 /* The form token for the cookie value v (32 bytes). */

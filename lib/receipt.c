@@ -6,9 +6,6 @@
 #include "lib/crypto.h"
 #include "lib/util.h"
 
-#define PEPPER_HEX (2 * OB_PEPPER_BYTES)
-#define PEPPER_FILE_MAX (PEPPER_HEX + 2) /* one more than allowed */
-
 _Static_assert(OB_RECEIPT_BITS == OB_RECEIPT_SYMBOLS * 5, "receipt bits");
 _Static_assert(OB_RECEIPT_BITS >= 80, "DESIGN.md: at least 80 bits");
 _Static_assert(OB_RECEIPT_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
@@ -108,67 +105,21 @@ ob_receipt_lookup(const struct ob_receipt *r, const struct ob_pepper *p,
 		ob_die("crypto_generichash failed");
 }
 
-/*
- * True when every byte is a hex digit or a newline: 32 such bytes are
- * a mistake (16 bytes written as hex), not 32 random bytes.
- */
-static bool
-looks_hex(const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i] == '\0' ||
-		    (b[i] != '\n' &&
-			strchr("0123456789abcdefABCDEF", b[i]) == NULL))
-			return false;
-	return true;
-}
-
 int
 ob_pepper_load(const char *path, struct ob_pepper **out, struct ob_buf *err)
 {
-	unsigned char raw[PEPPER_FILE_MAX];
-	struct ob_pepper *p = NULL;
-	const char *end = NULL;
-	size_t len = 0, binlen = 0;
+	struct ob_pepper *p;
 	int rc;
 
 	*out = NULL;
-	if ((rc = ob_secret_file_read(path, raw, sizeof(raw), &len, err)) !=
-	    0) {
-		if (rc == OB_ETOOBIG)
-			rc = OB_EINVAL;
-		goto out;
-	}
 	if ((p = sodium_malloc(sizeof(*p))) == NULL)
 		ob_die("out of memory (sodium_malloc)");
-	if (len == OB_PEPPER_BYTES && !looks_hex(raw, len)) {
-		memcpy(p->k, raw, OB_PEPPER_BYTES);
-	} else if ((len == PEPPER_HEX ||
-		       (len == PEPPER_HEX + 1 && raw[PEPPER_HEX] == '\n')) &&
-	    sodium_hex2bin(p->k, sizeof(p->k), (const char *)raw, PEPPER_HEX,
-		NULL, &binlen, &end) == 0 &&
-	    binlen == OB_PEPPER_BYTES &&
-	    end == (const char *)raw + PEPPER_HEX) {
-		/* 64 hex digits. */
-	} else {
-		rc = OB_EINVAL;
-		ob_buf_errf(err,
-		    "%s: a pepper file holds 32 random bytes, or 64 hex "
-		    "digits and a newline",
-		    path);
-		goto out;
-	}
-	if (sodium_is_zero(p->k, sizeof(p->k))) {
-		rc = OB_EINVAL;
-		ob_buf_errf(err, "%s: the pepper is all zeros", path);
-		goto out;
+	if ((rc = ob_key_file_read(path, "pepper", p->k, err)) != 0) {
+		ob_pepper_free(p);
+		return rc;
 	}
 	*out = p;
-	p = NULL;
-out:
-	ob_pepper_free(p);
-	sodium_memzero(raw, sizeof(raw));
-	return rc;
+	return 0;
 }
 
 int
@@ -190,18 +141,7 @@ ob_pepper_load_config(
 int
 ob_pepper_create(const char *path, struct ob_buf *err)
 {
-	unsigned char k[OB_PEPPER_BYTES];
-	char hex[PEPPER_HEX + 2];
-	int rc;
-
-	randombytes_buf(k, sizeof(k));
-	sodium_bin2hex(hex, PEPPER_HEX + 1, k, sizeof(k));
-	hex[PEPPER_HEX] = '\n';
-	hex[PEPPER_HEX + 1] = '\0';
-	rc = ob_secret_file_create(path, hex, PEPPER_HEX + 1, err);
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(hex, sizeof(hex));
-	return rc;
+	return ob_key_file_create(path, err);
 }
 
 void

@@ -81,8 +81,8 @@ ob_sms_config_load(
 	return 0;
 }
 
-static bool
-valid_phone(const char *p)
+bool
+ob_sms_phone_valid(const char *p)
 {
 	size_t n = strlen(p);
 
@@ -285,7 +285,7 @@ int
 ob_sms_send(const struct ob_sms_config *c, const char *phone, const char *text,
     struct ob_buf *err)
 {
-	if (!valid_phone(phone) || !valid_text(text)) {
+	if (!ob_sms_phone_valid(phone) || !valid_text(text)) {
 		ob_buf_seterr(err, "sms: not a phone number, or not a message");
 		return OB_EINVAL;
 	}

@@ -44,6 +44,10 @@ struct ob_sms_config {
 	unsigned timeout_s;
 };
 
+/* True for an E.164 number as Ombud stores them: "+" and 6 to 15
+ * digits. */
+bool ob_sms_phone_valid(const char *phone);
+
 /* Reads and checks [sms]; strings belong to cfg. */
 int ob_sms_config_load(const struct ob_config *cfg, struct ob_sms_config *out,
     struct ob_buf *err) OB_MUST_CHECK;
