@@ -1,4 +1,5 @@
 #include "lib/accounts.h"
+#include "lib/accounts_int.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -39,8 +40,37 @@ const struct ob_stmt ob_accounts_stmts[] = {
 	    "INSERT INTO memberships (tenant_id, user_id, tenant_sk_sealed) "
 	    "VALUES ($1, $2, $3)",
 	    3 },
+	/* ob_user_change, in the order of enum ob_user_change. */
 	{ "acc_disable",
 	    "UPDATE users SET disabled = true WHERE email = $1 RETURNING id",
+	    1 },
+	{ "acc_enable",
+	    "UPDATE users SET disabled = false, failed_logins = 0, "
+	    "locked_until = NULL WHERE email = $1 RETURNING id",
+	    1 },
+	{ "acc_unlock",
+	    "UPDATE users SET failed_logins = 0, locked_until = NULL "
+	    "WHERE email = $1 RETURNING id",
+	    1 },
+	{ "acc_reset_mfa",
+	    "UPDATE users SET mfa = 'sms', totp_wrapped = NULL, "
+	    "totp_pending = NULL, totp_last_step = NULL "
+	    "WHERE email = $1 RETURNING id",
+	    1 },
+	{ "acc_user_for_reset",
+	    "SELECT id FROM users WHERE email = $1 FOR UPDATE", 1 },
+	/* A new keypair: the TOTP secret sealed to the old one is gone. */
+	{ "acc_reset_cred",
+	    "UPDATE users SET pw_salt = $2, pw_opslimit = $3, pw_memlimit = "
+	    "$4, pw_verifier = $5, public_key = $6, sk_wrapped = $7, "
+	    "mfa = 'sms', totp_wrapped = NULL, totp_pending = NULL, "
+	    "totp_last_step = NULL, failed_logins = 0, locked_until = NULL "
+	    "WHERE id = $1",
+	    7 },
+	{ "acc_drop_memberships",
+	    "DELETE FROM memberships m USING tenants t "
+	    "WHERE m.user_id = $1 AND t.id = m.tenant_id "
+	    "RETURNING t.id, t.slug, t.public_key, t.recovery_sealed",
 	    1 },
 	{ "acc_end_sessions", "DELETE FROM sessions WHERE user_id = $1", 1 },
 	{ "acc_audit",
@@ -50,11 +80,10 @@ const struct ob_stmt ob_accounts_stmts[] = {
 };
 const size_t ob_accounts_nstmts = OB_NELEM(ob_accounts_stmts);
 
-#define HEX(n) (2 * (n) + 3)
+#define HEX(n) OB_ACC_HEX(n)
 
-/* Runs a statement; the result, if wanted, goes to *res. */
-static int
-run(struct ob_db *db, const char *stmt, int n, const char *const *params,
+int
+ob_acc_run(struct ob_db *db, const char *stmt, int n, const char *const *params,
     PGresult **res, struct ob_buf *err)
 {
 	PGresult *r = NULL;
@@ -84,7 +113,7 @@ static int
 next_id(struct ob_db *db, const char *stmt, char id[24], struct ob_buf *err)
 {
 	PGresult *res = NULL;
-	int rc = run(db, stmt, 0, NULL, &res, err);
+	int rc = ob_acc_run(db, stmt, 0, NULL, &res, err);
 
 	if (rc == 0 && ob_strlcpy(id, PQgetvalue(res, 0, 0), 24) != 0)
 		rc = OB_EINTERNAL;
@@ -92,13 +121,13 @@ next_id(struct ob_db *db, const char *stmt, char id[24], struct ob_buf *err)
 	return rc;
 }
 
-static int
-audit(struct ob_db *db, const char *tenant_id, const char *action,
+int
+ob_acc_audit(struct ob_db *db, const char *tenant_id, const char *action,
     const char *detail, struct ob_buf *err)
 {
 	const char *params[] = { tenant_id, action, detail };
 
-	return run(db, "acc_audit", 3, params, NULL, err);
+	return ob_acc_run(db, "acc_audit", 3, params, NULL, err);
 }
 
 /* ---- tenants ---- */
@@ -157,13 +186,14 @@ tenant_add_tx(struct ob_db *db, void *arg)
 	params[4] = pk;
 	params[5] = rpk;
 	params[6] = rs;
-	if ((rc = run(db, "acc_insert_tenant", 7, params, NULL, t->err)) != 0) {
+	if ((rc = ob_acc_run(
+		 db, "acc_insert_tenant", 7, params, NULL, t->err)) != 0) {
 		if (strcmp(ob_db_sqlstate(db), "23505") == 0)
 			ob_buf_seterr(
 			    t->err, "a tenant %s exists already", t->slug);
 		goto out;
 	}
-	if ((rc = audit(db, id, "tenant.add", t->slug, t->err)) != 0)
+	if ((rc = ob_acc_audit(db, id, "tenant.add", t->slug, t->err)) != 0)
 		goto out;
 	ob_recovery_export(rk, recovery);
 	rc = t->keep(recovery, t->keep_arg, t->err);
@@ -203,9 +233,8 @@ ob_tenant_add(struct ob_db *db, const char *slug, const char *name,
 
 /* ---- users ---- */
 
-/* Lower-cases an address into out; false if it is not one. */
-static bool
-normal_email(const char *e, char out[256])
+bool
+ob_acc_normal_email(const char *e, char out[256])
 {
 	size_t n = strlen(e);
 
@@ -231,6 +260,43 @@ valid_email(const char *e)
 	return true;
 }
 
+int
+ob_acc_cred_hex(const struct ob_handler_cred *c, const struct ob_keypair *kp,
+    struct ob_acc_cred_hex *h)
+{
+	int rc;
+
+	snprintf(h->ops, sizeof(h->ops), "%llu",
+	    (unsigned long long)c->params.opslimit);
+	snprintf(h->mem, sizeof(h->mem), "%llu",
+	    (unsigned long long)c->params.memlimit);
+	if ((rc = ob_db_hex(
+		 c->salt, sizeof(c->salt), h->salt, sizeof(h->salt))) != 0 ||
+	    (rc = ob_db_hex(c->verifier, sizeof(c->verifier), h->ver,
+		 sizeof(h->ver))) != 0 ||
+	    (rc = ob_db_hex(
+		 ob_keypair_pk(kp), OB_KEY_BYTES, h->pk, sizeof(h->pk))) != 0 ||
+	    (rc = ob_db_hex(c->sk_wrapped, sizeof(c->sk_wrapped), h->wr,
+		 sizeof(h->wr))) != 0)
+		return rc;
+	return 0;
+}
+
+int
+ob_acc_policy(const char *password, const char *email,
+    const struct ob_pwdict *dict, struct ob_buf *err)
+{
+	unsigned problems = ob_password_check(password, email, dict);
+
+	if (problems == 0)
+		return 0;
+	ob_buf_seterr(err, "the password does not meet the policy:");
+	for (unsigned bit = 1; bit <= OB_PW_ALL_PROBLEMS; bit <<= 1)
+		if (problems & bit)
+			ob_buf_errf(err, "\n  - %s", ob_password_message(bit));
+	return OB_EINVAL;
+}
+
 struct user_add {
 	const struct ob_user_new *u;
 	char email[256];
@@ -246,9 +312,8 @@ user_add_tx(struct ob_db *db, void *arg)
 	    a->u->params ? a->u->params : &ob_pwparams_default;
 	struct ob_keypair *kp = ob_keypair_new();
 	struct ob_handler_cred cred;
-	char id[24], salt[HEX(OB_SALT_BYTES)], ops[24], mem[24];
-	char ver[HEX(OB_KEY_BYTES)], pk[HEX(OB_KEY_BYTES)];
-	char wr[HEX(OB_WRAPPED_SK_BYTES)];
+	struct ob_acc_cred_hex h;
+	char id[24];
 	const char *params[10];
 	struct ob_ad ad;
 	uint64_t idv;
@@ -264,36 +329,26 @@ user_add_tx(struct ob_db *db, void *arg)
 		    ob_strerror(rc));
 		goto out;
 	}
-	if ((rc = ob_db_hex(
-		 cred.salt, sizeof(cred.salt), salt, sizeof(salt))) != 0 ||
-	    (rc = ob_db_hex(cred.verifier, sizeof(cred.verifier), ver,
-		 sizeof(ver))) != 0 ||
-	    (rc = ob_db_hex(ob_keypair_pk(kp), OB_KEY_BYTES, pk, sizeof(pk))) !=
-		0 ||
-	    (rc = ob_db_hex(cred.sk_wrapped, sizeof(cred.sk_wrapped), wr,
-		 sizeof(wr))) != 0)
+	if ((rc = ob_acc_cred_hex(&cred, kp, &h)) != 0)
 		goto out;
-	snprintf(
-	    ops, sizeof(ops), "%llu", (unsigned long long)cred.params.opslimit);
-	snprintf(
-	    mem, sizeof(mem), "%llu", (unsigned long long)cred.params.memlimit);
 	params[0] = id;
 	params[1] = a->email;
 	params[2] = a->u->phone;
 	params[3] = a->u->role;
-	params[4] = salt;
-	params[5] = ops;
-	params[6] = mem;
-	params[7] = ver;
-	params[8] = pk;
-	params[9] = wr;
-	if ((rc = run(db, "acc_insert_user", 10, params, NULL, a->err)) != 0) {
+	params[4] = h.salt;
+	params[5] = h.ops;
+	params[6] = h.mem;
+	params[7] = h.ver;
+	params[8] = h.pk;
+	params[9] = h.wr;
+	if ((rc = ob_acc_run(
+		 db, "acc_insert_user", 10, params, NULL, a->err)) != 0) {
 		if (strcmp(ob_db_sqlstate(db), "23505") == 0)
 			ob_buf_seterr(
 			    a->err, "a user %s exists already", a->email);
 		goto out;
 	}
-	if ((rc = audit(db, NULL, "user.add", a->email, a->err)) != 0)
+	if ((rc = ob_acc_audit(db, NULL, "user.add", a->email, a->err)) != 0)
 		goto out;
 	if (ob_parse_u64(id, 1, INT64_MAX, &idv) == 0)
 		*a->id_out = (long long)idv;
@@ -308,9 +363,8 @@ ob_user_add(struct ob_db *db, const struct ob_user_new *u,
     const struct ob_pwdict *dict, long long *id_out, struct ob_buf *err)
 {
 	struct user_add a = { u, "", id_out, err };
-	unsigned problems;
 
-	if (!valid_email(u->email) || !normal_email(u->email, a.email)) {
+	if (!valid_email(u->email) || !ob_acc_normal_email(u->email, a.email)) {
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", u->email);
 		return OB_EINVAL;
 	}
@@ -327,19 +381,40 @@ ob_user_add(struct ob_db *db, const struct ob_user_new *u,
 		    err, "role \"%s\": admin, lawyer or tenant-user", u->role);
 		return OB_EINVAL;
 	}
-	problems = ob_password_check(u->password, a.email, dict);
-	if (problems != 0) {
-		ob_buf_seterr(err, "the password does not meet the policy:");
-		for (unsigned bit = 1; bit <= OB_PW_ALL_PROBLEMS; bit <<= 1)
-			if (problems & bit)
-				ob_buf_errf(
-				    err, "\n  - %s", ob_password_message(bit));
+	if (ob_acc_policy(u->password, a.email, dict, err) != 0)
 		return OB_EINVAL;
-	}
 	return ob_db_tx(db, user_add_tx, &a);
 }
 
 /* ---- memberships ---- */
+
+int
+ob_acc_seal_membership(struct ob_db *db, const char *tid, const char *uid,
+    const unsigned char user_pk[OB_KEY_BYTES],
+    const unsigned char tenant_pk[OB_KEY_BYTES],
+    const unsigned char recovery_sealed[OB_SEALED_BYTES],
+    const struct ob_keypair *recovery, struct ob_buf *err)
+{
+	struct ob_keypair *tk = NULL;
+	unsigned char sealed[OB_SEALED_BYTES];
+	char hex[HEX(OB_SEALED_BYTES)];
+	const char *params[3] = { tid, uid, hex };
+	struct ob_ad ad;
+	int rc;
+
+	ob_ad_recovery(&ad, tid);
+	if (ob_sk_open(recovery, recovery_sealed, OB_SEALED_BYTES, tenant_pk,
+		&ad, &tk) != 0)
+		return OB_EPERM;
+	ob_ad_membership(&ad, tid, uid);
+	if ((rc = ob_sk_seal(tk, user_pk, &ad, sealed)) != 0 ||
+	    (rc = ob_db_hex(sealed, sizeof(sealed), hex, sizeof(hex))) != 0)
+		goto out;
+	rc = ob_acc_run(db, "acc_insert_membership", 3, params, NULL, err);
+out:
+	ob_keypair_free(tk);
+	return rc;
+}
 
 struct grant {
 	const char *email, *slug;
@@ -352,20 +427,18 @@ grant_tx(struct ob_db *db, void *arg)
 {
 	struct grant *g = arg;
 	PGresult *user = NULL, *tenant = NULL, *res = NULL;
-	struct ob_keypair *tk = NULL;
 	unsigned char upk[OB_KEY_BYTES], tpk[OB_KEY_BYTES];
-	unsigned char rsealed[OB_SEALED_BYTES], sealed[OB_SEALED_BYTES];
-	char hex[HEX(OB_SEALED_BYTES)];
-	const char *uid, *tid, *params[3];
-	struct ob_ad ad;
+	unsigned char rsealed[OB_SEALED_BYTES];
+	const char *uid, *tid, *params[2];
 	int rc;
 
 	params[0] = g->email;
-	if ((rc = run(db, "acc_user_by_email", 1, params, &user, g->err)) != 0)
+	if ((rc = ob_acc_run(
+		 db, "acc_user_by_email", 1, params, &user, g->err)) != 0)
 		goto out;
 	params[0] = g->slug;
-	if ((rc = run(db, "acc_tenant_by_slug", 1, params, &tenant, g->err)) !=
-	    0)
+	if ((rc = ob_acc_run(
+		 db, "acc_tenant_by_slug", 1, params, &tenant, g->err)) != 0)
 		goto out;
 	if (PQntuples(user) != 1 || PQntuples(tenant) != 1) {
 		ob_buf_seterr(g->err, "no %s %s",
@@ -386,7 +459,8 @@ grant_tx(struct ob_db *db, void *arg)
 	}
 	params[0] = tid;
 	params[1] = uid;
-	if ((rc = run(db, "acc_is_member", 2, params, &res, g->err)) != 0)
+	if ((rc = ob_acc_run(db, "acc_is_member", 2, params, &res, g->err)) !=
+	    0)
 		goto out;
 	if (PQntuples(res) > 0)
 		goto out; /* granted before: nothing to do */
@@ -394,7 +468,8 @@ grant_tx(struct ob_db *db, void *arg)
 	res = NULL;
 	params[0] = uid;
 	params[1] = tid;
-	if ((rc = run(db, "acc_other_tenants", 2, params, &res, g->err)) != 0)
+	if ((rc = ob_acc_run(
+		 db, "acc_other_tenants", 2, params, &res, g->err)) != 0)
 		goto out;
 	if (strcmp(PQgetvalue(user, 0, 1), "tenant-user") == 0 &&
 	    strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
@@ -405,27 +480,14 @@ grant_tx(struct ob_db *db, void *arg)
 		rc = OB_EINVAL;
 		goto out;
 	}
-	ob_ad_recovery(&ad, tid);
-	rc = ob_sk_open(g->recovery, rsealed, sizeof(rsealed), tpk, &ad, &tk);
-	if (rc != 0) {
+	rc = ob_acc_seal_membership(
+	    db, tid, uid, upk, tpk, rsealed, g->recovery, g->err);
+	if (rc == OB_EPERM)
 		ob_buf_seterr(g->err,
 		    "the recovery key does not open tenant %s", g->slug);
-		rc = OB_EPERM;
-		goto out;
-	}
-	ob_ad_membership(&ad, tid, uid);
-	if ((rc = ob_sk_seal(tk, upk, &ad, sealed)) != 0 ||
-	    (rc = ob_db_hex(sealed, sizeof(sealed), hex, sizeof(hex))) != 0)
-		goto out;
-	params[0] = tid;
-	params[1] = uid;
-	params[2] = hex;
-	if ((rc = run(db, "acc_insert_membership", 3, params, NULL, g->err)) !=
-	    0)
-		goto out;
-	rc = audit(db, tid, "user.grant", g->email, g->err);
+	if (rc == 0)
+		rc = ob_acc_audit(db, tid, "user.grant", g->email, g->err);
 out:
-	ob_keypair_free(tk);
 	PQclear(user);
 	PQclear(tenant);
 	PQclear(res);
@@ -439,51 +501,9 @@ ob_user_grant(struct ob_db *db, const char *email, const char *slug,
 	char normal[256];
 	struct grant g = { normal, slug, recovery, err };
 
-	if (!normal_email(email, normal)) {
+	if (!ob_acc_normal_email(email, normal)) {
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
 		return OB_EINVAL;
 	}
 	return ob_db_tx(db, grant_tx, &g);
-}
-
-struct disable {
-	const char *email;
-	struct ob_buf *err;
-};
-
-static int
-disable_tx(struct ob_db *db, void *arg)
-{
-	struct disable *d = arg;
-	const char *params[1] = { d->email };
-	PGresult *res = NULL;
-	int rc;
-
-	if ((rc = run(db, "acc_disable", 1, params, &res, d->err)) != 0)
-		goto out;
-	if (PQntuples(res) != 1) {
-		ob_buf_seterr(d->err, "no user %s", d->email);
-		rc = OB_ENOENT;
-		goto out;
-	}
-	params[0] = PQgetvalue(res, 0, 0);
-	if ((rc = run(db, "acc_end_sessions", 1, params, NULL, d->err)) != 0)
-		goto out;
-	rc = audit(db, NULL, "user.disable", d->email, d->err);
-out:
-	PQclear(res);
-	return rc;
-}
-
-int
-ob_user_disable(struct ob_db *db, const char *email, struct ob_buf *err)
-{
-	char normal[256];
-	struct disable d = { normal, err };
-
-	if (!normal_email(email, normal)) {
-		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
-		return OB_EINVAL;
-	}
-	return ob_db_tx(db, disable_tx, &d);
 }

@@ -70,8 +70,48 @@ int ob_user_add(struct ob_db *db, const struct ob_user_new *u,
 int ob_user_grant(struct ob_db *db, const char *email, const char *slug,
     const struct ob_keypair *recovery, struct ob_buf *err) OB_MUST_CHECK;
 
-/* Disables the user and ends all their sessions. */
-int ob_user_disable(
-    struct ob_db *db, const char *email, struct ob_buf *err) OB_MUST_CHECK;
+/*
+ * The admin actions on an account (lib/accounts_admin.c), each with its
+ * audit row:
+ *   OB_USER_DISABLE    the user can no longer sign in; sessions end;
+ *   OB_USER_ENABLE     undoes it, and clears a sign-in lock;
+ *   OB_USER_UNLOCK     clears the lock after ten failed sign-ins;
+ *   OB_USER_RESET_MFA  forgets the authenticator app: the next sign-in
+ *                      sends a code by SMS again; sessions end.
+ */
+enum ob_user_change {
+	OB_USER_DISABLE,
+	OB_USER_ENABLE,
+	OB_USER_UNLOCK,
+	OB_USER_RESET_MFA,
+};
+
+int ob_user_change(struct ob_db *db, const char *email,
+    enum ob_user_change what, struct ob_buf *err) OB_MUST_CHECK;
+
+/*
+ * A lost password (DESIGN "a lost password is recovered by
+ * re-granting"): the old secret key cannot be opened without the old
+ * password, so the user gets a new keypair wrapped under the new
+ * password (which must meet the policy), the authenticator app is
+ * forgotten (its secret was sealed to the old key), the lock is
+ * cleared, and every session ends.  Each tenant the user belonged to
+ * is granted again when one of the recovery keys opens it; the others
+ * are dropped until someone who holds them grants them again.  report
+ * gets one line per tenant: "granted again: SLUG" or "not granted
+ * again: SLUG".  One transaction: on error nothing changed.
+ */
+struct ob_user_reset {
+	const char *email;
+	const char *password;
+	size_t password_len;
+	const struct ob_pwparams *params; /* NULL: ob_pwparams_default */
+	struct ob_keypair *const *recovery; /* nrecovery keys, may be 0 */
+	size_t nrecovery;
+};
+
+int ob_user_reset_password(struct ob_db *db, const struct ob_user_reset *u,
+    const struct ob_pwdict *dict, struct ob_buf *report,
+    struct ob_buf *err) OB_MUST_CHECK;
 
 #endif

@@ -1,5 +1,6 @@
 #include "lib/auth.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -12,6 +13,19 @@ const struct ob_stmt ob_auth_stmts[] = {
 	{ "auth_user",
 	    "SELECT email, role, public_key, disabled FROM users WHERE id = $1",
 	    1 },
+	/* Row-level security reads the session from this setting, for the
+	 * rest of the transaction (sql/0004_privileges.sql). */
+	{ "auth_rls", "SELECT set_config('ombud.session', $1, true)", 1 },
+	{ "auth_tenants",
+	    "SELECT t.id, t.slug, t.name FROM memberships m "
+	    "JOIN tenants t ON t.id = m.tenant_id "
+	    "WHERE m.user_id = $1 ORDER BY t.name, t.id",
+	    1 },
+	{ "auth_membership",
+	    "SELECT m.tenant_sk_sealed, t.public_key FROM memberships m "
+	    "JOIN tenants t ON t.id = m.tenant_id "
+	    "WHERE m.user_id = $1 AND m.tenant_id = $2",
+	    2 },
 };
 const size_t ob_auth_nstmts = OB_NELEM(ob_auth_stmts);
 
@@ -81,4 +95,98 @@ ob_auth_authorize(struct ob_req *r)
 	if (need == OB_AUTH_ADMIN && strcmp(u->role, "admin") != 0)
 		return OB_EPERM;
 	return 0;
+}
+
+bool
+ob_auth_is_admin(const struct ob_req *r)
+{
+	const struct ob_auth_user *u = r->user;
+
+	return u != NULL && u->session.mfa_done &&
+	    strcmp(u->role, "admin") == 0;
+}
+
+struct auth_tx {
+	struct ob_req *r;
+	int (*fn)(struct ob_db *db, void *arg);
+	void *arg;
+};
+
+static int
+auth_tx(struct ob_db *db, void *arg)
+{
+	struct auth_tx *t = arg;
+	struct ob_auth_user *u = t->r->user;
+	unsigned char th[OB_KEY_BYTES];
+	char hex[2 * OB_KEY_BYTES + 1];
+	const char *params[1] = { hex };
+	PGresult *res = NULL;
+	int rc;
+
+	ob_token_lookup(&u->session.token, th);
+	sodium_bin2hex(hex, sizeof(hex), th, sizeof(th));
+	rc = ob_db_exec(db, "auth_rls", 1, params, &res);
+	PQclear(res);
+	return rc != 0 ? rc : t->fn(db, t->arg);
+}
+
+int
+ob_auth_tx(struct ob_req *r, int (*fn)(struct ob_db *db, void *arg), void *arg)
+{
+	struct ob_app *app = r->app;
+	struct auth_tx t = { r, fn, arg };
+	struct ob_auth_user *u = r->user;
+
+	if (u == NULL || !u->session.mfa_done)
+		return OB_EPERM;
+	return ob_db_tx(app->db, auth_tx, &t);
+}
+
+int
+ob_auth_tenants(struct ob_req *r, struct ob_db *db, PGresult **out)
+{
+	struct ob_auth_user *u = r->user;
+	const char *params[1];
+
+	*out = NULL;
+	if (u == NULL || !ob_db_in_tx(db))
+		return OB_EPERM;
+	params[0] = u->session.user_id;
+	return ob_db_exec(db, "auth_tenants", 1, params, out);
+}
+
+int
+ob_auth_tenant_key(struct ob_req *r, struct ob_db *db, const char *tenant_id,
+    struct ob_keypair **out)
+{
+	struct ob_auth_user *u = r->user;
+	unsigned char sealed[OB_SEALED_BYTES], tpk[OB_KEY_BYTES];
+	struct ob_keypair *kp = NULL;
+	const char *params[2];
+	PGresult *res = NULL;
+	struct ob_ad ad;
+	int rc;
+
+	*out = NULL;
+	if (u == NULL || !u->session.mfa_done || !ob_db_in_tx(db))
+		return OB_EPERM;
+	params[0] = u->session.user_id;
+	params[1] = tenant_id;
+	if ((rc = ob_db_exec(db, "auth_membership", 2, params, &res)) != 0)
+		goto out;
+	if (PQntuples(res) != 1 ||
+	    ob_db_unhex(PQgetvalue(res, 0, 0), sealed, sizeof(sealed)) != 0 ||
+	    ob_db_unhex(PQgetvalue(res, 0, 1), tpk, sizeof(tpk)) != 0) {
+		rc = OB_EPERM;
+		goto out;
+	}
+	if ((rc = ob_session_keypair(&u->session, u->public_key, &kp)) != 0)
+		goto out;
+	ob_ad_membership(&ad, tenant_id, u->session.user_id);
+	if (ob_sk_open(kp, sealed, sizeof(sealed), tpk, &ad, out) != 0)
+		rc = OB_EPERM;
+out:
+	ob_keypair_free(kp);
+	PQclear(res);
+	return rc;
 }

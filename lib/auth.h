@@ -13,6 +13,14 @@
  * and anything else gets 403.  With it, the request's forms carry the
  * session's anti-forgery token (r->csrf_session) and ob_auth_current
  * names the user.  Register ob_auth_stmts and ob_session_stmts.
+ *
+ * Who may see which tenant: membership is the one rule.  A tenant-user
+ * belongs to one tenant (ob_user_grant refuses a second), a lawyer to
+ * the tenants granted to them, and an admin administers accounts but
+ * reads no tenant's cases unless granted that tenant like anyone else.
+ * A membership is also the only way to the tenant's key (sealed to the
+ * member), and the database draws the same line by row-level security
+ * (sql/0004_privileges.sql), which ob_auth_tx points at the session.
  */
 #ifndef OB_AUTH_H
 #define OB_AUTH_H
@@ -38,5 +46,33 @@ int ob_auth_authorize(struct ob_req *r);
 
 /* The user ob_auth_authorize found, or NULL. */
 struct ob_auth_user *ob_auth_current(const struct ob_req *r);
+
+/* True for a platform admin: the administration pages, not case content. */
+bool ob_auth_is_admin(const struct ob_req *r);
+
+/*
+ * Runs fn(db, arg) in one transaction (ob_db_tx) in which row-level
+ * security sees exactly the tenants of the request's session: every
+ * handler-side read of tenant data goes through here.  OB_EPERM without
+ * a signed-in user; otherwise fn's result or a database error.
+ */
+int ob_auth_tx(struct ob_req *r, int (*fn)(struct ob_db *db, void *arg),
+    void *arg) OB_MUST_CHECK;
+
+/*
+ * Inside ob_auth_tx: the tenants the user may read, by name, as rows of
+ * (id, slug, name).  The caller clears *out.
+ */
+int ob_auth_tenants(
+    struct ob_req *r, struct ob_db *db, PGresult **out) OB_MUST_CHECK;
+
+/*
+ * Inside ob_auth_tx: the keypair of tenant tenant_id (decimal), opened
+ * with the handler key the session holds.  OB_EPERM when the user is
+ * not a member (whatever their role), or the sealed key does not open.
+ * On success the caller frees *out (ob_keypair_free).
+ */
+int ob_auth_tenant_key(struct ob_req *r, struct ob_db *db,
+    const char *tenant_id, struct ob_keypair **out) OB_MUST_CHECK;
 
 #endif

@@ -45,6 +45,7 @@ _Static_assert(OB_TOKEN_BYTES == crypto_kdf_KEYBYTES, "token size");
 #define L_RECEIPT "sk-wrap-receipt"
 #define L_TOKEN "sk-wrap-token"
 #define L_SK_SEAL "sk-seal"
+#define L_SECRET_SEAL "secret-seal"
 #define L_ITEM_KEY "item-key-seal"
 #define L_TEXT "item-text"
 #define L_STREAM "item-stream"
@@ -184,6 +185,13 @@ void
 ob_ad_user(struct ob_ad *ad, const char *user_id)
 {
 	ob_ad_init(ad, "users.sk_wrapped");
+	ad_id(ad, "user", user_id);
+}
+
+void
+ob_ad_totp(struct ob_ad *ad, const char *user_id)
+{
+	ob_ad_init(ad, "users.totp");
 	ad_id(ad, "user", user_id);
 }
 
@@ -472,6 +480,27 @@ ob_sk_open(const struct ob_keypair *by_kp, const unsigned char *sealed,
 	rc = kp_from_sk(sk, expected_pk, out);
 out:
 	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+int
+ob_secret_seal(const unsigned char secret[OB_KEY_BYTES],
+    const unsigned char to_pk[OB_KEY_BYTES], const struct ob_ad *ad,
+    unsigned char out[OB_SEALED_BYTES])
+{
+	if (secret == NULL)
+		return OB_EINVAL;
+	return seal(secret, L_SECRET_SEAL, ad, to_pk, out);
+}
+
+int
+ob_secret_open(const struct ob_keypair *by_kp, const unsigned char *sealed,
+    size_t len, const struct ob_ad *ad, unsigned char out[OB_KEY_BYTES])
+{
+	int rc = unseal(by_kp, L_SECRET_SEAL, ad, sealed, len, out);
+
+	if (rc != 0)
+		sodium_memzero(out, OB_KEY_BYTES);
 	return rc;
 }
 

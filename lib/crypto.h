@@ -110,6 +110,8 @@ void ob_ad_handler_session(struct ob_ad *ad, const char *user_id);
 /* sessions.sk_wrapped of a reporter session */
 void ob_ad_reporter_session(
     struct ob_ad *ad, const char *tenant_id, const char *case_id);
+/* users.totp_wrapped and users.totp_pending */
+void ob_ad_totp(struct ob_ad *ad, const char *user_id);
 /* memberships.tenant_sk_sealed */
 void ob_ad_membership(
     struct ob_ad *ad, const char *tenant_id, const char *user_id);
@@ -207,6 +209,21 @@ int ob_sk_seal(const struct ob_keypair *kp,
 int ob_sk_open(const struct ob_keypair *by_kp, const unsigned char *sealed,
     size_t len, const unsigned char expected_pk[OB_KEY_BYTES],
     const struct ob_ad *ad, struct ob_keypair **out) OB_MUST_CHECK;
+
+/*
+ * A small secret of the handler's own (the TOTP secret, zero-padded to
+ * 32 bytes) sealed to their public key (users.totp_wrapped, AD:
+ * ob_ad_totp): a copy of the database cannot read it, and the auth pool
+ * opens it with the keypair of the half-signed-in session.  Another
+ * label than ob_sk_seal's, so neither opens as the other.
+ * ob_secret_open zeroes out on error.
+ */
+int ob_secret_seal(const unsigned char secret[OB_KEY_BYTES],
+    const unsigned char to_pk[OB_KEY_BYTES], const struct ob_ad *ad,
+    unsigned char out[OB_SEALED_BYTES]) OB_MUST_CHECK;
+int ob_secret_open(const struct ob_keypair *by_kp, const unsigned char *sealed,
+    size_t len, const struct ob_ad *ad,
+    unsigned char out[OB_KEY_BYTES]) OB_MUST_CHECK;
 
 /*
  * The recovery key (DESIGN "an offline recovery key printed once"):

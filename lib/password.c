@@ -238,3 +238,24 @@ ob_password_message(unsigned problem)
 		return NULL;
 	}
 }
+
+int
+ob_pwparams_load(
+    const struct ob_config *cfg, struct ob_pwparams *out, struct ob_buf *err)
+{
+	static const char *const keys[] = { "opslimit", "memlimit_kib", NULL };
+	uint64_t ops, kib;
+	int rc;
+
+	*out = ob_pwparams_default;
+	if ((rc = ob_config_only_keys(cfg, "passwords", keys, err)) != 0 ||
+	    (rc = ob_config_uint_opt(cfg, "passwords", "opslimit", 1, 32,
+		 ob_pwparams_default.opslimit, &ops, err)) != 0 ||
+	    (rc = ob_config_uint_opt(cfg, "passwords", "memlimit_kib", 8,
+		 1024 * 1024, ob_pwparams_default.memlimit / 1024, &kib,
+		 err)) != 0)
+		return rc;
+	out->opslimit = ops;
+	out->memlimit = kib * 1024;
+	return 0;
+}

@@ -21,6 +21,8 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
+#include "lib/config.h"
+#include "lib/crypto.h"
 #include "lib/ob.h"
 
 #define OB_PW_MIN_CHARS 8
@@ -70,5 +72,16 @@ unsigned ob_password_check(
  * user; NULL for an unknown bit.
  */
 const char *ob_password_message(unsigned problem);
+
+/*
+ * The Argon2id cost of every credential made from now on ([passwords]
+ * opslimit 1..32, default 3; memlimit_kib 8..1048576, default 65536:
+ * ob_pwparams_default), read by the auth pool and ombudctl alike.  A
+ * credential made with other values is rehashed at its next sign-in,
+ * so raising the cost reaches every active account.  Other keys in
+ * [passwords] are an error naming them.
+ */
+int ob_pwparams_load(const struct ob_config *cfg, struct ob_pwparams *out,
+    struct ob_buf *err) OB_MUST_CHECK;
 
 #endif

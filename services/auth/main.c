@@ -1,7 +1,7 @@
 /*
- * ombud-auth - handler sign-in: password, a one-time code by SMS, a
- * session (signin.c).  TOTP enrolment, password change and the admin
- * resets come next (issue 4).
+ * ombud-auth - handler sign-in: password, then a one-time code by SMS
+ * or from an authenticator app, then a session (signin.c); the app's
+ * enrolment (totp.c); password change (password.c).
  */
 #include <sodium.h>
 #include <string.h>
@@ -46,6 +46,10 @@ static const struct ob_route routes[] = {
 	OB_ROUTE(POST, "/auth/logout", h_logout, SIGNIN, NULL),
 	OB_ROUTE(GET, "/auth/password", h_password_form, HANDLER, NULL),
 	OB_ROUTE(POST, "/auth/password", h_password, HANDLER, password_fields),
+	OB_ROUTE(GET, "/auth/totp", h_totp_form, HANDLER, NULL),
+	OB_ROUTE(POST, "/auth/totp/start", h_totp_start, HANDLER, NULL),
+	OB_ROUTE(POST, "/auth/totp", h_totp_confirm, HANDLER, otp_fields),
+	OB_ROUTE(GET, "/auth/totp/qr", h_totp_qr, HANDLER, NULL),
 };
 
 static struct signin_state state;
@@ -80,11 +84,13 @@ setup(struct ob_app *app, struct ob_buf *err)
 	}
 	/* A credential for no one, with the default cost: an unknown
 	 * e-mail address runs the same Argon2id as a known one. */
+	if ((rc = ob_pwparams_load(app->cfg, &state.params, err)) != 0)
+		return rc;
 	kp = ob_keypair_new();
 	randombytes_buf(pw, sizeof(pw));
 	ob_ad_user(&ad, "0");
-	rc = ob_handler_cred_set((const char *)pw, sizeof(pw), kp,
-	    &ob_pwparams_default, &ad, &state.decoy);
+	rc = ob_handler_cred_set(
+	    (const char *)pw, sizeof(pw), kp, &state.params, &ad, &state.decoy);
 	memcpy(state.decoy_pk, ob_keypair_pk(kp), OB_KEY_BYTES);
 	sodium_memzero(pw, sizeof(pw));
 	ob_keypair_free(kp);
@@ -101,8 +107,8 @@ setup(struct ob_app *app, struct ob_buf *err)
 }
 
 static const struct ob_stmt *const more[] = { ob_auth_stmts, ob_session_stmts,
-	ob_outbox_queue_stmts, password_stmts, NULL };
-static size_t nmore[4];
+	ob_outbox_queue_stmts, password_stmts, totp_stmts, NULL };
+static size_t nmore[5];
 
 static struct ob_service auth = {
 	.name = "auth",
@@ -125,5 +131,6 @@ main(int argc, char **argv)
 	nmore[1] = ob_session_nstmts;
 	nmore[2] = ob_outbox_queue_nstmts;
 	nmore[3] = password_nstmts;
+	nmore[4] = totp_nstmts;
 	return ob_service_main(&auth, argc, argv);
 }

@@ -82,8 +82,8 @@ load_cred(struct ob_db *db, const char *user_id, struct ob_handler_cred *c)
 	return ok;
 }
 
-static int
-store_cred(
+int
+signin_store_cred(
     struct ob_db *db, const char *user_id, const struct ob_handler_cred *c)
 {
 	char salt[HEX(OB_SALT_BYTES)], ver[HEX(OB_KEY_BYTES)];
@@ -148,12 +148,13 @@ h_password(struct ob_req *r)
 	}
 	if (rc == 0)
 		rc = ob_handler_cred_set(
-		    next, strlen(next), kp, &ob_pwparams_default, &ad, &fresh);
+		    next, strlen(next), kp, &st->params, &ad, &fresh);
 leave:
 	ob_throttle_leave(st->throttle);
 	if (rc != 0)
 		goto out;
-	if ((rc = store_cred(app->db, u->session.user_id, &fresh)) != 0 ||
+	if ((rc = signin_store_cred(app->db, u->session.user_id, &fresh)) !=
+		0 ||
 	    (rc = ob_session_destroy_others(app->db, &u->session)) != 0)
 		goto out;
 	signin_audit(app->db, u->session.user_id, "auth.password_change");

@@ -51,14 +51,17 @@ const struct ob_stmt signin_stmts[] = {
 	    "SELECT email FROM users WHERE role = 'admin' AND NOT disabled",
 	    0 },
 	{ "si_email", "SELECT email FROM users WHERE id = $1", 1 },
+	/* $2 is NULL for an app code: nothing was sent. */
 	{ "si_challenge",
-	    "INSERT INTO otp_challenges (session_id, code_hash, expires_at) "
-	    "VALUES ($1, $2, now() + make_interval(secs => $3::int))",
+	    "INSERT INTO otp_challenges (session_id, method, code_hash, "
+	    "expires_at) VALUES ($1, CASE WHEN $2::bytea IS NULL THEN "
+	    "'totp'::mfa_method ELSE 'sms' END, $2, now() + "
+	    "make_interval(secs => $3::int))",
 	    3 },
 	{ "si_live",
-	    "SELECT id, code_hash, attempts, expires_at > now() AND NOT used "
-	    "FROM otp_challenges WHERE session_id = $1 ORDER BY id DESC LIMIT "
-	    "1",
+	    "SELECT id, code_hash, attempts, expires_at > now() AND NOT used, "
+	    "method FROM otp_challenges WHERE session_id = $1 "
+	    "ORDER BY id DESC LIMIT 1",
 	    1 },
 	{ "si_try",
 	    "UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1 "
@@ -205,9 +208,12 @@ count_failure(struct ob_db *db, const char *user_id)
 	signin_audit(db, user_id, "auth.fail");
 }
 
-/* Sends a new code to the user for session s. */
+/*
+ * The challenge of session s: for an app user (phone NULL) a row that
+ * counts tries; otherwise a new code, sent by SMS.
+ */
 static int
-send_code(struct ob_req *r, const struct ob_session *s, const char *phone)
+challenge(struct ob_req *r, const struct ob_session *s, const char *phone)
 {
 	struct ob_app *app = r->app;
 	unsigned char th[OB_KEY_BYTES], hash[OB_OTP_HASH_BYTES];
@@ -217,6 +223,13 @@ send_code(struct ob_req *r, const struct ob_session *s, const char *phone)
 	PGresult *res = NULL;
 	int rc;
 
+	if (phone == NULL) {
+		snprintf(ttl, sizeof(ttl), "%d", OB_OTP_TTL_S);
+		params[1] = NULL;
+		rc = ob_db_exec(app->db, "si_challenge", 3, params, &res);
+		PQclear(res);
+		return rc;
+	}
 	ob_otp_code_new(code);
 	ob_token_lookup(&s->token, th);
 	snprintf(ttl, sizeof(ttl), "%d", OB_OTP_TTL_S);
@@ -232,6 +245,30 @@ out:
 	sodium_memzero(code, sizeof(code));
 	ob_buf_release_secret(&text);
 	return rc;
+}
+
+/*
+ * The password is right but was hashed with another cost than the
+ * configured one ([passwords]): wrap the same key again with today's.
+ * A failure leaves the old credential, which still works.
+ */
+static void
+rehash(struct ob_req *r, const char *user_id, const char *pw,
+    const struct ob_keypair *kp)
+{
+	struct ob_app *app = r->app;
+	struct signin_state *st = app->state;
+	struct ob_handler_cred fresh;
+	struct ob_ad ad;
+
+	ob_ad_user(&ad, user_id);
+	if (ob_handler_cred_set(pw, strlen(pw), kp, &st->params, &ad, &fresh) !=
+		0 ||
+	    signin_store_cred(app->db, user_id, &fresh) != 0)
+		ob_log_error(r->rid, "auth: rehash failed; the old one stays");
+	else
+		signin_audit(app->db, user_id, "auth.rehash");
+	sodium_memzero(&fresh, sizeof(fresh));
 }
 
 int
@@ -289,10 +326,19 @@ h_login(struct ob_req *r)
 			ob_log_error(r->rid, "auth: failure count not reset");
 		PQclear(res);
 	}
+	if (ob_pwparams_outdated(&u.cred.params, &st->params))
+		rehash(r, u.id, pw, kp);
+	if (!u.totp && u.phone[0] == '\0') {
+		signin_audit(app->db, u.id, "auth.no_phone");
+		rc = login_page(r, 403, email,
+		    _("Your account has no phone number for the sign-in "
+		      "code. Please ask an administrator."));
+		goto out;
+	}
 	if ((rc = ob_session_create(app->db, u.id, kp, false, &s)) != 0 ||
 	    (rc = set_cookie(r, &s)) != 0)
 		goto out;
-	if (!u.totp && (rc = send_code(r, &s, u.phone)) != 0)
+	if ((rc = challenge(r, &s, u.totp ? NULL : u.phone)) != 0)
 		goto out;
 	signin_audit(app->db, u.id, "auth.password");
 	rc = ob_page_redirect(r, "/auth/otp");
@@ -306,22 +352,65 @@ out:
 /* ---- GET and POST /auth/otp ---- */
 
 static int
-otp_page(struct ob_req *r, int status, const char *msg)
+otp_page(struct ob_req *r, int status, bool app, const char *msg)
 {
 	struct ob_tctx *ctx = ob_tctx_new(r->arena);
 
 	ob_tctx_set(ctx, "title", _("Enter your code"));
+	ob_tctx_set_bool(ctx, "app", app);
 	ob_tctx_set_bool(ctx, "has_error", msg != NULL);
 	ob_tctx_set(ctx, "error", msg ? msg : "");
 	return ob_page_render(r, status, "otp", ctx);
 }
 
+/* The newest challenge of a half-signed-in session. */
+struct challenge_row {
+	char id[24];
+	bool usable; /* live, unused, tries left */
+	bool app; /* a TOTP code, not an SMS one */
+	uint64_t attempts;
+	unsigned char hash[OB_OTP_HASH_BYTES]; /* SMS only */
+};
+
+static int
+load_challenge(
+    struct ob_db *db, const char *session_id, struct challenge_row *c)
+{
+	const char *params[1] = { session_id };
+	PGresult *res = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = ob_db_exec(db, "si_live", 1, params, &res)) != 0)
+		goto out;
+	if (PQntuples(res) != 1)
+		goto out;
+	c->app = strcmp(PQgetvalue(res, 0, 4), "totp") == 0;
+	c->usable = strcmp(PQgetvalue(res, 0, 3), "t") == 0 &&
+	    ob_parse_u64(PQgetvalue(res, 0, 2), 0, 1000, &c->attempts) == 0 &&
+	    c->attempts < OB_OTP_MAX_TRIES &&
+	    ob_strlcpy(c->id, PQgetvalue(res, 0, 0), sizeof(c->id)) == 0 &&
+	    (c->app ||
+		ob_db_unhex(PQgetvalue(res, 0, 1), c->hash, sizeof(c->hash)) ==
+		    0);
+out:
+	PQclear(res);
+	return rc;
+}
+
 int
 h_otp_form(struct ob_req *r)
 {
-	if (ob_auth_current(r)->session.mfa_done)
+	struct ob_app *app = r->app;
+	struct ob_auth_user *u = ob_auth_current(r);
+	struct challenge_row c;
+	int rc;
+
+	if (u->session.mfa_done)
 		return ob_page_redirect(r, "/cases/");
-	return otp_page(r, 200, NULL);
+	if ((rc = load_challenge(app->db, u->session.id, &c)) != 0)
+		return rc;
+	return otp_page(r, 200, c.app, NULL);
 }
 
 /* Ends a sign-in that can no longer succeed. */
@@ -339,53 +428,63 @@ restart(struct ob_req *r, struct ob_auth_user *u)
 	      "again."));
 }
 
+/* 0 when typed is the code the challenge asks for; OB_EPERM if not. */
+static int
+check_code(struct ob_req *r, struct ob_auth_user *u,
+    const struct challenge_row *c, const struct ob_keypair *kp,
+    const char *typed)
+{
+	unsigned char th[OB_KEY_BYTES];
+
+	if (typed == NULL)
+		return OB_EPERM;
+	if (c->app)
+		return totp_signin_check(r, u->session.user_id, kp, typed);
+	ob_token_lookup(&u->session.token, th);
+	return ob_otp_code_check(typed, th, c->hash) == 0 ? 0 : OB_EPERM;
+}
+
 int
 h_otp(struct ob_req *r)
 {
 	struct ob_app *app = r->app;
 	struct ob_auth_user *u = ob_auth_current(r);
 	const char *typed = ob_form_get(&r->form, "code");
-	const char *params[1] = { u->session.id };
-	unsigned char th[OB_KEY_BYTES], stored[OB_OTP_HASH_BYTES];
+	const char *params[1];
 	struct ob_keypair *kp = NULL;
-	PGresult *res = NULL, *tried = NULL;
-	char cid[24];
-	uint64_t attempts = 0;
+	struct challenge_row c;
+	PGresult *res = NULL;
 	int rc;
 
 	if (u->session.mfa_done)
 		return ob_page_redirect(r, "/cases/");
-	if ((rc = ob_db_exec(app->db, "si_live", 1, params, &res)) != 0)
+	if ((rc = load_challenge(app->db, u->session.id, &c)) != 0)
 		goto out;
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") != 0 ||
-	    ob_parse_u64(PQgetvalue(res, 0, 2), 0, 1000, &attempts) != 0 ||
-	    attempts >= OB_OTP_MAX_TRIES ||
-	    ob_db_unhex(PQgetvalue(res, 0, 1), stored, sizeof(stored)) != 0) {
+	if (!c.usable) {
 		rc = restart(r, u);
 		goto out;
 	}
 	/* Every try counts before it is checked. */
-	if (ob_strlcpy(cid, PQgetvalue(res, 0, 0), sizeof(cid)) != 0) {
-		rc = OB_EINTERNAL;
+	params[0] = c.id;
+	if ((rc = ob_db_exec(app->db, "si_try", 1, params, &res)) != 0 ||
+	    (rc = ob_session_keypair(&u->session, u->public_key, &kp)) != 0)
 		goto out;
-	}
-	params[0] = cid;
-	if ((rc = ob_db_exec(app->db, "si_try", 1, params, &tried)) != 0)
-		goto out;
-	ob_token_lookup(&u->session.token, th);
-	if (typed == NULL || ob_otp_code_check(typed, th, stored) != 0) {
+	rc = check_code(r, u, &c, kp, typed);
+	if (rc == OB_EPERM) {
 		signin_audit(app->db, u->session.user_id, "auth.code_fail");
-		if (attempts + 1 >= OB_OTP_MAX_TRIES)
+		if (c.attempts + 1 >= OB_OTP_MAX_TRIES)
 			rc = restart(r, u);
 		else
-			rc = otp_page(r, 401, _("That code is not right."));
+			rc = otp_page(
+			    r, 401, c.app, _("That code is not right."));
 		goto out;
 	}
+	if (rc != 0)
+		goto out;
 	params[0] = u->session.id;
-	PQclear(tried);
-	tried = NULL;
-	if ((rc = ob_db_exec(app->db, "si_done", 1, params, &tried)) != 0 ||
-	    (rc = ob_session_keypair(&u->session, u->public_key, &kp)) != 0 ||
+	PQclear(res);
+	res = NULL;
+	if ((rc = ob_db_exec(app->db, "si_done", 1, params, &res)) != 0 ||
 	    (rc = ob_session_promote(app->db, &u->session, kp)) != 0 ||
 	    (rc = set_cookie(r, &u->session)) != 0)
 		goto out;
@@ -393,9 +492,8 @@ h_otp(struct ob_req *r)
 	rc = ob_page_redirect(r, "/cases/");
 out:
 	PQclear(res);
-	PQclear(tried);
 	ob_keypair_free(kp);
-	sodium_memzero(stored, sizeof(stored));
+	sodium_memzero(&c, sizeof(c));
 	return rc;
 }
 

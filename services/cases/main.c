@@ -12,17 +12,6 @@
 #include "lib/service.h"
 #include "lib/session.h"
 
-static const struct ob_stmt stmts[] = {
-	/* Row-level security reads the session from this setting, for the
-	 * rest of the transaction (sql/0004_privileges.sql). */
-	{ "c_session", "SELECT set_config('ombud.session', $1, true)", 1 },
-	{ "c_tenants",
-	    "SELECT t.name, t.slug FROM memberships m "
-	    "JOIN tenants t ON t.id = m.tenant_id "
-	    "WHERE m.user_id = $1 ORDER BY t.name",
-	    1 },
-};
-
 struct home {
 	struct ob_req *r;
 	struct ob_tctx *ctx;
@@ -32,29 +21,18 @@ static int
 home_tx(struct ob_db *db, void *arg)
 {
 	struct home *h = arg;
-	struct ob_auth_user *u = ob_auth_current(h->r);
-	unsigned char th[OB_KEY_BYTES];
-	char hex[2 * OB_KEY_BYTES + 1];
-	const char *params[1] = { hex };
 	PGresult *res = NULL;
 	int rc;
 
-	ob_token_lookup(&u->session.token, th);
-	sodium_bin2hex(hex, sizeof(hex), th, sizeof(th));
-	if ((rc = ob_db_exec(db, "c_session", 1, params, &res)) != 0)
-		goto out;
-	PQclear(res);
-	res = NULL;
-	params[0] = u->session.user_id;
-	if ((rc = ob_db_exec(db, "c_tenants", 1, params, &res)) != 0)
+	if ((rc = ob_auth_tenants(h->r, db, &res)) != 0)
 		goto out;
 	ob_tctx_set_list(h->ctx, "tenants");
 	ob_tctx_set_bool(h->ctx, "has_tenants", PQntuples(res) > 0);
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct ob_tctx *t = ob_tctx_add_item(h->ctx, "tenants");
 
-		ob_tctx_set(t, "name", PQgetvalue(res, i, 0));
 		ob_tctx_set(t, "slug", PQgetvalue(res, i, 1));
+		ob_tctx_set(t, "name", PQgetvalue(res, i, 2));
 	}
 out:
 	PQclear(res);
@@ -64,11 +42,10 @@ out:
 static int
 h_home(struct ob_req *r)
 {
-	struct ob_app *app = r->app;
 	struct home h = { r, ob_tctx_new(r->arena) };
 	int rc;
 
-	if ((rc = ob_db_tx(app->db, home_tx, &h)) != 0)
+	if ((rc = ob_auth_tx(r, home_tx, &h)) != 0)
 		return rc;
 	ob_tctx_set(h.ctx, "title", _("Signed in"));
 	ob_tctx_set(h.ctx, "email", ob_auth_current(r)->email);
@@ -88,8 +65,6 @@ static struct ob_service cases = {
 	.name = "cases",
 	.routes = routes,
 	.nroutes = OB_NELEM(routes),
-	.stmts = stmts,
-	.nstmts = OB_NELEM(stmts),
 	.authorize = ob_auth_authorize,
 	.more_stmts = more,
 	.more_nstmts = nmore,

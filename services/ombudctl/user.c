@@ -17,7 +17,8 @@
 static const struct ob_stmt user_stmts[] = {
 	{ "user_list",
 	    "SELECT u.email, u.role, coalesce(u.phone, '-') AS phone, "
-	    "u.mfa, CASE WHEN u.disabled THEN 'disabled' ELSE 'active' END "
+	    "u.mfa, CASE WHEN u.disabled THEN 'disabled' "
+	    "WHEN u.locked_until > now() THEN 'locked' ELSE 'active' END "
 	    "AS state, coalesce(string_agg(t.slug, ',' ORDER BY t.slug), '-') "
 	    "AS tenants "
 	    "FROM users u LEFT JOIN memberships m ON m.user_id = u.id "
@@ -35,7 +36,9 @@ usage(void)
 	      "[--recovery-key-file PATH] --password-stdin\n"
 	      "       ombudctl user grant --email E --tenant SLUG "
 	      "--recovery-key-file PATH\n"
-	      "       ombudctl user disable --email E\n"
+	      "       ombudctl user disable|enable|unlock|reset-mfa --email E\n"
+	      "       ombudctl user reset-password --email E "
+	      "[--recovery-key-file PATH]... --password-stdin\n"
 	      "       ombudctl user list\n\n"
 	      "add      creates a handler; the password (one line on stdin) "
 	      "must meet the\n"
@@ -46,7 +49,16 @@ usage(void)
 	      "grant    lets the user read the tenant's cases: the recovery "
 	      "key opens the\n"
 	      "         tenant's key, which is sealed to the user.\n"
-	      "disable  stops the user signing in and ends their sessions.\n",
+	      "disable  stops the user signing in and ends their sessions; "
+	      "enable undoes it.\n"
+	      "unlock   clears the lock set after ten failed sign-ins.\n"
+	      "reset-mfa  forgets the authenticator app: the next code "
+	      "comes by SMS.\n"
+	      "reset-password  for a lost password: a new password (stdin) "
+	      "and a new key;\n"
+	      "         each former tenant that one of the recovery keys "
+	      "opens is granted\n"
+	      "         again, the others must be granted again later.\n",
 	    stderr);
 	return 2;
 }
@@ -83,6 +95,18 @@ load_dict(struct ctl *c, struct ob_pwdict **dict)
 }
 
 static int
+read_password(struct ctl *c, char *buf, size_t size, size_t *len)
+{
+	if (ctl_read_secret_line(buf, size, len) == 0)
+		return 0;
+	ob_buf_seterr(&c->err,
+	    "--password-stdin: give the password as one line on stdin (at "
+	    "most %d bytes)",
+	    OB_PW_MAX_BYTES);
+	return OB_EINVAL;
+}
+
+static int
 user_add(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -95,6 +119,7 @@ user_add(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ob_user_new u = { NULL, NULL, NULL, NULL, 0, NULL };
+	struct ob_pwparams params;
 	const char *tenants[MAX_TENANTS], *keyfile = NULL;
 	char password[OB_PW_MAX_BYTES + 2];
 	struct ob_keypair *rk = NULL;
@@ -135,17 +160,14 @@ user_add(struct ctl *c, int argc, char **argv)
 	if (optind != argc || u.email == NULL || u.role == NULL ||
 	    !from_stdin || (ntenants > 0 && keyfile == NULL))
 		return usage();
-	if (ctl_read_secret_line(password, sizeof(password), &pwlen) != 0) {
-		ob_buf_seterr(&c->err,
-		    "--password-stdin: give the password as "
-		    "one line on stdin (at most %d bytes)",
-		    OB_PW_MAX_BYTES);
+	if (read_password(c, password, sizeof(password), &pwlen) != 0)
 		goto out;
-	}
 	u.password = password;
 	u.password_len = pwlen;
-	if (load_dict(c, &dict) != 0)
+	if (load_dict(c, &dict) != 0 ||
+	    ob_pwparams_load(c->cfg, &params, &c->err) != 0)
 		goto out;
+	u.params = &params;
 	if (keyfile != NULL && load_recovery(c, keyfile, &rk) != 0)
 		goto out;
 	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
@@ -215,8 +237,10 @@ out:
 	return rc;
 }
 
+/* disable, enable, unlock, reset-mfa: --email E and nothing else. */
 static int
-user_disable(struct ctl *c, int argc, char **argv)
+user_change(struct ctl *c, int argc, char **argv, enum ob_user_change what,
+    const char *done)
 {
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'e' },
@@ -237,10 +261,111 @@ user_disable(struct ctl *c, int argc, char **argv)
 	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
 	    NULL)
 		return 1;
-	if (ob_user_disable(db, email, &c->err) == 0) {
-		printf("user %s disabled; their sessions are ended\n", email);
+	if (ob_user_change(db, email, what, &c->err) == 0) {
+		printf("user %s: %s\n", email, done);
 		rc = 0;
 	}
+	ob_db_free(db);
+	return rc;
+}
+
+static int
+user_disable(struct ctl *c, int argc, char **argv)
+{
+	return user_change(c, argc, argv, OB_USER_DISABLE,
+	    "disabled; their sessions are ended");
+}
+
+static int
+user_enable(struct ctl *c, int argc, char **argv)
+{
+	return user_change(
+	    c, argc, argv, OB_USER_ENABLE, "enabled and unlocked");
+}
+
+static int
+user_unlock(struct ctl *c, int argc, char **argv)
+{
+	return user_change(c, argc, argv, OB_USER_UNLOCK, "unlocked");
+}
+
+static int
+user_reset_mfa(struct ctl *c, int argc, char **argv)
+{
+	return user_change(c, argc, argv, OB_USER_RESET_MFA,
+	    "the authenticator app is forgotten; the next sign-in sends a "
+	    "code by SMS; their sessions are ended");
+}
+
+static int
+user_reset_password(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "email", required_argument, NULL, 'e' },
+		{ "recovery-key-file", required_argument, NULL, 'k' },
+		{ "password-stdin", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ob_user_reset u = { NULL, NULL, 0, NULL, NULL, 0 };
+	struct ob_keypair *keys[MAX_TENANTS];
+	const char *files[MAX_TENANTS];
+	char password[OB_PW_MAX_BYTES + 2];
+	struct ob_buf report = OB_BUF_INIT(64 * 1024);
+	struct ob_pwparams params;
+	struct ob_pwdict *dict = NULL;
+	struct ob_db *db = NULL;
+	size_t nfiles = 0, nkeys = 0, pwlen = 0;
+	bool from_stdin = false;
+	int opt, rc = 1;
+
+	optind = 0; /* glibc: start a new scan */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			u.email = optarg;
+			break;
+		case 'k':
+			if (nfiles == MAX_TENANTS)
+				return usage();
+			files[nfiles++] = optarg;
+			break;
+		case 's':
+			from_stdin = true;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind != argc || u.email == NULL || !from_stdin)
+		return usage();
+	if (read_password(c, password, sizeof(password), &pwlen) != 0)
+		goto out;
+	for (; nkeys < nfiles; nkeys++)
+		if (load_recovery(c, files[nkeys], &keys[nkeys]) != 0)
+			goto out;
+	u.password = password;
+	u.password_len = pwlen;
+	u.recovery = keys;
+	u.nrecovery = nkeys;
+	if (load_dict(c, &dict) != 0 ||
+	    ob_pwparams_load(c->cfg, &params, &c->err) != 0)
+		goto out;
+	u.params = &params;
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
+	    NULL)
+		goto out;
+	if (ob_user_reset_password(db, &u, dict, &report, &c->err) != 0)
+		goto out;
+	printf("user %s has a new password and a new key; the authenticator "
+	       "app is forgotten; their sessions are ended\n%s",
+	    u.email, ob_buf_cstr(&report));
+	rc = 0;
+out:
+	sodium_memzero(password, sizeof(password));
+	while (nkeys > 0)
+		ob_keypair_free(keys[--nkeys]);
+	ob_buf_release(&report);
+	ob_pwdict_free(dict);
 	ob_db_free(db);
 	return rc;
 }
@@ -262,6 +387,10 @@ ctl_user(struct ctl *c, int argc, char **argv)
 		{ "add", user_add },
 		{ "grant", user_grant },
 		{ "disable", user_disable },
+		{ "enable", user_enable },
+		{ "unlock", user_unlock },
+		{ "reset-mfa", user_reset_mfa },
+		{ "reset-password", user_reset_password },
 		{ "list", user_list },
 	};
 

@@ -354,6 +354,47 @@ test_seal(void)
 	ob_keypair_free(h2);
 }
 
+/* The TOTP secret sealed to its handler: only that handler, that row. */
+static void
+test_secret_seal(void)
+{
+	struct ob_keypair *h = ob_keypair_new(), *h2 = ob_keypair_new();
+	struct ob_keypair *got = NULL;
+	unsigned char secret[OB_KEY_BYTES], out[OB_KEY_BYTES];
+	unsigned char s[OB_SEALED_BYTES], bad[OB_SEALED_BYTES];
+	struct ob_ad ad, other, member;
+
+	randombytes_buf(secret, sizeof(secret));
+	ob_ad_totp(&ad, "7");
+	ob_ad_totp(&other, "8");
+	ob_ad_membership(&member, "1", "7");
+	CHECK_INT(ob_secret_seal(secret, ob_keypair_pk(h), &ad, s), 0);
+	CHECK_INT(ob_secret_open(h, s, sizeof(s), &ad, out), 0);
+	CHECK(memcmp(out, secret, sizeof(out)) == 0);
+
+	memset(out, 0xaa, sizeof(out));
+	CHECK_INT(ob_secret_open(h2, s, sizeof(s), &ad, out), OB_EPERM);
+	CHECK(sodium_is_zero(out, sizeof(out)));
+	CHECK_INT(ob_secret_open(h, s, sizeof(s), &other, out), OB_EPERM);
+	CHECK_INT(ob_secret_open(h, s, sizeof(s) - 1, &ad, out), OB_EINVAL);
+	memcpy(bad, s, sizeof(s));
+	bad[sizeof(s) / 2] ^= 1;
+	CHECK_INT(ob_secret_open(h, bad, sizeof(s), &ad, out), OB_EPERM);
+
+	/* Not interchangeable with a sealed secret key, either way. */
+	CHECK_INT(ob_secret_open(h, s, sizeof(s), &member, out), OB_EPERM);
+	CHECK_INT(ob_sk_open(h, s, sizeof(s), ob_keypair_pk(h2), &ad, &got),
+	    OB_EPERM);
+	CHECK(got == NULL);
+	CHECK_INT(ob_sk_seal(h2, ob_keypair_pk(h), &ad, s), 0);
+	CHECK_INT(ob_secret_open(h, s, sizeof(s), &ad, out), OB_EPERM);
+
+	CHECK_INT(ob_secret_seal(NULL, ob_keypair_pk(h), &ad, s), OB_EINVAL);
+	sodium_memzero(secret, sizeof(secret));
+	ob_keypair_free(h);
+	ob_keypair_free(h2);
+}
+
 static void
 test_item_key(void)
 {
@@ -1351,6 +1392,7 @@ main(void)
 	test_password();
 	test_password_default();
 	test_seal();
+	test_secret_seal();
 	test_item_key();
 	test_text();
 	test_stream();

@@ -13,6 +13,49 @@ check(const char *pw, const struct ob_pwdict *d)
 	return ob_password_check(pw, "jane.doe@example.org", d);
 }
 
+/* [passwords] from a configuration text; 0 or the error. */
+static int
+params(const char *text, struct ob_pwparams *p, struct ob_buf *err)
+{
+	char path[] = "/tmp/ombud-test-pwparams-XXXXXX";
+	struct ob_config *c = NULL;
+	int fd = mkstemp(path), rc;
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+	ob_buf_reset(err);
+	rc = ob_config_load(path, &c, err);
+	if (rc == 0)
+		rc = ob_pwparams_load(c, p, err);
+	ob_config_free(c);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_params(void)
+{
+	struct ob_buf err = OB_BUF_INIT(512);
+	struct ob_pwparams p;
+
+	CHECK_INT(params("[paths]\ndata = /d\n", &p, &err), 0);
+	CHECK(!ob_pwparams_outdated(&p, &ob_pwparams_default));
+	CHECK_INT(params("[passwords]\nopslimit = 4\nmemlimit_kib = 8192\n", &p,
+		      &err),
+	    0);
+	CHECK_INT(p.opslimit, 4);
+	CHECK_INT(p.memlimit, 8192 * 1024);
+	CHECK(ob_pwparams_outdated(&p, &ob_pwparams_default));
+	CHECK_INT(params("[passwords]\nopslimit = 0\n", &p, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "[passwords] opslimit") != NULL);
+	CHECK_INT(
+	    params("[passwords]\nmemlimit_kib = 7\n", &p, &err), OB_ECONFIG);
+	CHECK_INT(params("[passwords]\nmemlimit = 7\n", &p, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "memlimit: unknown key") != NULL);
+	ob_buf_release(&err);
+}
+
 int
 main(void)
 {
@@ -23,6 +66,7 @@ main(void)
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
 
+	test_params();
 	fputs("password\nsummer\nwelcome\ntroubador\nabc\nDragon\n", f);
 	fclose(f);
 	CHECK_INT(ob_pwdict_load(path, &d, &err), 0);
