@@ -289,3 +289,44 @@ ob_form_count(const struct ob_form *f, const char *name)
 			c++;
 	return c;
 }
+
+static int
+append_encoded(struct ob_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char pct[3] = { '%', hex[c >> 4], hex[c & 15] };
+		int rc;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			rc = ob_buf_putc(out, (char)c);
+		else
+			rc = ob_buf_append(out, pct, sizeof(pct));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ob_form_append(struct ob_buf *out, const char *name, const char *value)
+{
+	size_t before = out->len;
+	int rc = 0;
+
+	if (before > 0)
+		rc = ob_buf_putc(out, '&');
+	if (rc == 0)
+		rc = append_encoded(out, name);
+	if (rc == 0)
+		rc = ob_buf_putc(out, '=');
+	if (rc == 0)
+		rc = append_encoded(out, value);
+	if (rc != 0)
+		ob_buf_truncate(out, before);
+	return rc;
+}

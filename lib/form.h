@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "lib/arena.h"
+#include "lib/buf.h"
 #include "lib/ob.h"
 
 /*
@@ -96,6 +97,15 @@ bool ob_utf8_valid(const char *s, size_t n);
  */
 int ob_form_parse(struct ob_arena *a, const char *data, size_t len,
     const struct ob_form_limits *lim, struct ob_form *out) OB_MUST_CHECK;
+
+/*
+ * Appends name=value to out in application/x-www-form-urlencoded form,
+ * after a '&' when out is not empty: every byte but A-Z a-z 0-9 - . _ ~
+ * is percent-encoded, so ob_form_parse reads back exactly what was
+ * written.  OB_ETOOBIG at out's cap, with out as it was.
+ */
+int ob_form_append(
+    struct ob_buf *out, const char *name, const char *value) OB_MUST_CHECK;
 
 /* The value of the first field called name, or NULL.  Borrowed from f. */
 const char *ob_form_get(const struct ob_form *f, const char *name);

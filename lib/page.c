@@ -49,18 +49,23 @@ ob_page_render(
 {
 	struct ob_app *app = r->app;
 	struct ob_buf out = OB_BUF_INIT(PAGE_MAX), err = OB_BUF_INIT(512);
-	char csrf[OB_CSRF_STRLEN + 1];
+	char csrf[OB_CSRF_STRLEN + 1], anon[OB_CSRF_STRLEN + 1];
 	int rc;
 
-	if (r->csrf_session != NULL)
-		ob_csrf_for_session(r->csrf_session, csrf);
-	else if ((rc = ob_csrf_anon_token(r, csrf)) != 0) {
+	/* The language form goes to the intake pool's POST /lang, which
+	 * knows no session: it always carries the per-browser token. */
+	if ((rc = ob_csrf_anon_token(r, anon)) != 0) {
 		ob_log_error(
 		    r->rid, "no anti-forgery token: %s", ob_strerror(rc));
 		rc = OB_EINTERNAL;
 		goto out;
 	}
+	if (r->csrf_session != NULL)
+		ob_csrf_for_session(r->csrf_session, csrf);
+	else
+		memcpy(csrf, anon, sizeof(csrf));
 	ob_tctx_set(ctx, "csrf", csrf);
+	ob_tctx_set(ctx, "lang_csrf", anon);
 	ob_tctx_set(ctx, "lang", ob_i18n_current());
 	ob_tctx_set(ctx, "return_path", ob_local_path(r->uri) ? r->uri : "/");
 	rc = ob_tmpl_render(app->tmpl, name, ctx, ob_i18n_tr, NULL, &out, &err);

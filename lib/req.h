@@ -84,8 +84,11 @@ struct ob_req {
 	const struct ob_token *csrf_session;
 	/* Seconds for Retry-After when a handler returns OB_ELIMIT. */
 	unsigned retry_after_s;
-	/* Who is asking, set by the authorize hook (lib/auth.h). */
+	/* Who is asking, set by the authorize hook (lib/auth.h, or
+	 * lib/reporter.h in the intake pool). */
 	void *user;
+	/* The tenant of a /t/<slug>/ path, once looked up (lib/reporter.h). */
+	const void *tenant;
 	/* Lazily parsed cookies. */
 	struct ob_cookies cookies;
 	bool cookies_parsed;

@@ -37,6 +37,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def page_token(html):
+    """The anti-forgery token of a page's own forms: not the language
+    form's, which always carries the per-browser token (POST /lang knows
+    no session), unless the page has no other form."""
+    from bs4 import BeautifulSoup
+    doc = BeautifulSoup(html, "html.parser")
+    fields = doc.select('form:not([action="/lang"]) input[name="csrf"]') or \
+        doc.select('input[name="csrf"]')
+    return fields[0]["value"] if fields else None
+
+
 class Stack:
     def __init__(self):
         self.var = Path(tempfile.mkdtemp(prefix="ombud-test-"))
@@ -81,11 +92,10 @@ class Stack:
     def form_token(self, session, path="/"):
         """The anti-forgery token a page's forms carry (and, through
         session, the cookie behind it)."""
-        from bs4 import BeautifulSoup
         r = session.get(self.url + path, allow_redirects=False, timeout=30)
-        field = BeautifulSoup(r.text, "html.parser").find("input", {"name": "csrf"})
-        assert field is not None, f"no csrf field on {path}"
-        return field["value"]
+        token = page_token(r.text)
+        assert token is not None, f"no csrf field on {path}"
+        return token
 
     def raw(self, method, target, headers=None, body=None):
         """Sends the request target exactly as given (requests would

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import fcgi
-from conftest import BUILD
+from conftest import BUILD, page_token
 
 PASSWORD = "Harbour-Lantern-47!"
 
@@ -42,8 +42,7 @@ def accounts(stack):
 
 def form_token(stack, s, path):
     r = s.get(stack.url + path, allow_redirects=False)
-    field = BeautifulSoup(r.text, "html.parser").find("input", {"name": "csrf"})
-    return field["value"]
+    return page_token(r.text)
 
 
 def latest_code(stack, phone, after=0, timeout=15):

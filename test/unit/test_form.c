@@ -515,6 +515,36 @@ test_early_stop(void)
 	free(in);
 }
 
+/* What ob_form_append writes, ob_form_parse reads back unchanged. */
+static void
+test_append(struct ob_arena *a)
+{
+	static const char *const values[] = { "", "plain", "a b+c&d=e%f",
+		"line\nbreak\ttab", "\xc3\xa6\xc3\xb8\xc3\xa5 \xe2\x82\xac",
+		"~-._", NULL };
+	struct ob_buf b = OB_BUF_INIT(4096), cap8 = OB_BUF_INIT(8);
+	struct ob_form f;
+	size_t n = 0;
+
+	for (; values[n] != NULL; n++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "f%zu", n);
+		CHECK_INT(ob_form_append(&b, name, values[n]), 0);
+	}
+	CHECK(strchr(ob_buf_cstr(&b), ' ') == NULL);
+	CHECK(strchr(ob_buf_cstr(&b), '+') == NULL);
+	CHECK_INT(ob_form_parse(a, b.data, b.len, NULL, &f), 0);
+	CHECK_INT(f.n, n);
+	for (size_t i = 0; i < n && i < f.n; i++)
+		CHECK_STR(f.fields[i].value, values[i]);
+	CHECK_INT(ob_form_append(&cap8, "a", "b"), 0);
+	CHECK_INT(ob_form_append(&cap8, "name", "value"), OB_ETOOBIG);
+	CHECK_STR(ob_buf_cstr(&cap8), "a=b");
+	ob_buf_release(&b);
+	ob_buf_release(&cap8);
+}
+
 int
 main(void)
 {
@@ -529,6 +559,8 @@ main(void)
 	test_form_api(&a);
 	ob_arena_reset(&a);
 	test_default_caps(&a);
+	ob_arena_reset(&a);
+	test_append(&a);
 	ob_arena_release(&a);
 	test_early_stop();
 	return CHECK_DONE();
