@@ -294,3 +294,27 @@ def test_receipt_throttle_answers_429_and_recovers(stack, tenant):
     r = s.post(stack.url + f"/t/{tenant}/followup", allow_redirects=False,
                data={"receipt": "nope", "csrf": csrf})
     assert r.status_code == 400
+
+
+def test_a_tenant_questionnaire_of_its_own(stack, tenant):
+    ctl(stack, "tenant", "add", "own-cats", "--name", "Own Categories",
+        "--recovery-key-file", str(stack.var / "own-cats-test.key"))
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("INSERT INTO report_categories (tenant_id, key, lang, "
+                    "position, label) SELECT id, k, l, p, t FROM tenants, "
+                    "(VALUES ('tax', 'en', 1, 'Tax evasion'), "
+                    "('tax', 'da', 1, 'Skatteunddragelse'), "
+                    "('food', 'en', 2, 'Food safety')) v(k, l, p, t) "
+                    "WHERE slug = 'own-cats'")
+    doc = page(stack.get("/t/own-cats/report"))
+    options = [(o["value"], o.text) for o in doc.select("#category option")]
+    assert options == [("", "Choose one"), ("tax", "Tax evasion"),
+                       ("food", "Food safety")]
+    # The built-in keys are not the tenant's.
+    _, r = submit(stack, "own-cats")
+    assert r.status_code == 400 and page(r).find(id="category-error")
+    _, r = submit(stack, "own-cats", category="food")
+    assert r.status_code == 200 and page(r).find(id="receipt")
+    # Other tenants keep the built-in list, in Danish too.
+    doc = page(stack.get(f"/t/{tenant}/report"))
+    assert "fraud" in [o["value"] for o in doc.select("#category option")]
