@@ -12,18 +12,17 @@
  */
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lib/form.h"
 #include "lib/i18n.h"
+#include "lib/item.h"
 #include "lib/log.h"
 #include "lib/page.h"
 #include "lib/service.h"
 #include "lib/util.h"
 #include "services/intake/intake.h"
 
-#define HEX(n) (2 * (n) + 3)
 #define ITEMS_MAX 1000 /* items shown on the page */
 
 const struct ob_stmt case_stmts[] = {
@@ -73,35 +72,14 @@ open_item(
     struct ob_req *r, const struct ob_keypair *case_kp, PGresult *res, int row)
 {
 	const struct ob_reporter *s = ob_reporter_current(r);
-	unsigned char sealed[OB_SEALED_BYTES];
-	const char *ct_hex = PQgetvalue(res, row, 4);
-	size_t ct_len = strlen(ct_hex) > 2 ? (strlen(ct_hex) - 2) / 2 : 0;
-	unsigned char *ct = NULL;
-	struct ob_buf plain = OB_BUF_INIT(1024 * 1024);
-	struct ob_item_key k;
-	struct ob_ad ad;
-	char *out = NULL;
+	char *text = NULL;
 
-	memset(&k, 0, sizeof(k));
-	ob_ad_item(&ad, s->tenant.id, s->case_id, PQgetvalue(res, row, 0),
-	    PQgetvalue(res, row, 1));
-	ct = ob_xmalloc(ct_len + 1);
-	if (ob_db_unhex(PQgetvalue(res, row, 3), sealed, sizeof(sealed)) != 0 ||
-	    ob_db_unhex(ct_hex, ct, ct_len) != 0 ||
-	    ob_item_key_open(case_kp, sealed, sizeof(sealed), &ad, &k) != 0 ||
-	    ob_text_decrypt(&k, &ad, ct, ct_len, &plain) != 0) {
+	if (ob_item_open(r->arena, case_kp, s->tenant.id, s->case_id,
+		PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+		PQgetvalue(res, row, 3), PQgetvalue(res, row, 4), &text) != 0)
 		ob_log_error(
 		    r->rid, "intake: an item of the case does not open");
-		goto out;
-	}
-	out = ob_arena_alloc(r->arena, plain.len + 1);
-	memcpy(out, plain.data, plain.len);
-	out[plain.len] = '\0';
-out:
-	ob_item_key_wipe(&k);
-	ob_buf_release_secret(&plain);
-	free(ct);
-	return out;
+	return text;
 }
 
 /* The report's answers (urlencoded) as labelled paragraphs. */
@@ -214,34 +192,19 @@ struct message {
 };
 
 static int
-next_id(struct ob_db *db, char out[24])
-{
-	PGresult *res = NULL;
-	int rc = ob_db_exec(db, "rp_item_id", 0, NULL, &res);
-
-	if (rc == 0 && ob_strlcpy(out, PQgetvalue(res, 0, 0), 24) != 0)
-		rc = OB_EINTERNAL;
-	PQclear(res);
-	return rc;
-}
-
-static int
 message_tx(struct ob_db *db, void *arg)
 {
 	struct message *m = arg;
 	struct ob_req *r = m->r;
 	struct intake_state *st = ((struct ob_app *)r->app)->state;
 	const struct ob_reporter *s = ob_reporter_current(r);
-	const char *params[6] = { s->tenant.id, s->case_id };
-	unsigned char pk[OB_KEY_BYTES], sealed[OB_SEALED_BYTES];
-	char item_id[24], key_hex[HEX(OB_SEALED_BYTES)], *ct_hex = NULL;
-	struct ob_buf ct = OB_BUF_INIT(256 * 1024);
-	struct ob_item_key k;
+	const char *params[2] = { s->tenant.id, s->case_id };
+	unsigned char pk[OB_KEY_BYTES];
+	struct ob_item_new item = { s->tenant.id, s->case_id, pk, "message",
+		"reporter", NULL, m->body, strlen(m->body) };
 	PGresult *res = NULL;
-	struct ob_ad ad;
 	int rc;
 
-	ob_item_key_new(&k);
 	if ((rc = ob_db_exec(db, "cs_case", 2, params, &res)) != 0)
 		goto out;
 	if (PQntuples(res) != 1 ||
@@ -249,36 +212,11 @@ message_tx(struct ob_db *db, void *arg)
 		rc = OB_ENOENT;
 		goto out;
 	}
-	if ((rc = next_id(db, item_id)) != 0)
+	if ((rc = ob_item_add(db, &item, NULL)) != 0)
 		goto out;
-	ob_ad_item(&ad, s->tenant.id, s->case_id, item_id, "message");
-	if ((rc = ob_item_key_seal(&k, pk, &ad, sealed)) != 0 ||
-	    (rc = ob_text_encrypt(&k, &ad, m->body, strlen(m->body), &ct)) !=
-		0 ||
-	    (rc = ob_db_hex(
-		 sealed, sizeof(sealed), key_hex, sizeof(key_hex))) != 0)
-		goto out;
-	ct_hex = ob_xmalloc(2 * ct.len + 3);
-	if ((rc = ob_db_hex((const unsigned char *)ct.data, ct.len, ct_hex,
-		 2 * ct.len + 3)) != 0)
-		goto out;
-	params[2] = item_id;
-	params[3] = "message";
-	params[4] = key_hex;
-	params[5] = ct_hex;
-	PQclear(res);
-	res = NULL;
-	if ((rc = ob_db_exec(db, "rp_item", 6, params, &res)) != 0)
-		goto out;
-	PQclear(res);
-	res = NULL;
-	params[2] = "reporter-message";
-	params[3] = st->handler_link;
-	rc = ob_db_exec(db, "rp_notify", 4, params, &res);
+	rc =
+	    intake_notify(db, st, s->tenant.id, s->case_id, "reporter-message");
 out:
-	ob_item_key_wipe(&k);
-	ob_buf_release(&ct);
-	free(ct_hex);
 	PQclear(res);
 	return rc;
 }

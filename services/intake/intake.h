@@ -63,6 +63,14 @@ int intake_categories(struct ob_req *r, const struct ob_tenant *t,
 const char *intake_category_label(
     const struct category *c, size_t n, const char *key);
 
+/*
+ * Queues the content-free notice what ("new-report" or
+ * "reporter-message") for the handlers of the tenant (report.c), in
+ * the caller's transaction.
+ */
+int intake_notify(struct ob_db *db, const struct intake_state *st,
+    const char *tenant_id, const char *case_id, const char *what) OB_MUST_CHECK;
+
 /* Number of code points in valid UTF-8 s. */
 size_t intake_chars(const char *s);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/i18n.h"
+#include "lib/item.h"
 #include "lib/reporter.h"
 #include "lib/service.h"
 #include "services/intake/intake.h"
@@ -125,9 +126,9 @@ setup(struct ob_app *app, struct ob_buf *err)
 	return 0;
 }
 
-static const struct ob_stmt *const more[] = { ob_reporter_stmts, report_stmts,
-	followup_stmts, case_stmts, NULL };
-static size_t nmore[4];
+static const struct ob_stmt *const more[] = { ob_reporter_stmts, ob_item_stmts,
+	report_stmts, followup_stmts, case_stmts, NULL };
+static size_t nmore[5];
 
 static struct ob_service intake = {
 	.name = "intake",
@@ -147,8 +148,9 @@ main(int argc, char **argv)
 {
 	intake.nstmts = intake_nstmts;
 	nmore[0] = ob_reporter_nstmts;
-	nmore[1] = report_nstmts;
-	nmore[2] = followup_nstmts;
-	nmore[3] = case_stmts_n;
+	nmore[1] = ob_item_nstmts;
+	nmore[2] = report_nstmts;
+	nmore[3] = followup_nstmts;
+	nmore[4] = case_stmts_n;
 	return ob_service_main(&intake, argc, argv);
 }

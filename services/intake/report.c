@@ -22,6 +22,7 @@
 
 #include "lib/form.h"
 #include "lib/i18n.h"
+#include "lib/item.h"
 #include "lib/log.h"
 #include "lib/page.h"
 #include "lib/service.h"
@@ -30,22 +31,16 @@
 
 #define HEX(n) (2 * (n) + 3)
 #define CASE_NUMBER_SYMBOLS 8
-#define REPORT_MAX (512 * 1024) /* the urlencoded answers */
+#define REPORT_MAX OB_ITEM_TEXT_MAX /* the urlencoded answers */
 
 const struct ob_stmt report_stmts[] = {
 	{ "rp_case_id", "SELECT nextval('cases_id_seq')", 0 },
-	{ "rp_item_id", "SELECT nextval('items_id_seq')", 0 },
 	{ "rp_case",
 	    "INSERT INTO cases (tenant_id, id, number, category, public_key, "
 	    "sk_sealed_tenant, receipt_lookup, receipt_salt, "
 	    "receipt_opslimit, receipt_memlimit, sk_wrapped_receipt) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	    11 },
-	{ "rp_item",
-	    "INSERT INTO items (tenant_id, case_id, id, kind, side, "
-	    "key_sealed, ciphertext) VALUES ($1, $2, $3, $4::item_kind, "
-	    "'reporter', $5, $6)",
-	    6 },
 	{ "rp_notify", "SELECT ombud_notify_handlers($1, $2, $3, $4)", 4 },
 };
 const size_t report_nstmts = OB_NELEM(report_stmts);
@@ -205,20 +200,16 @@ store_tx(struct ob_db *db, void *arg)
 {
 	struct submission *s = arg;
 	struct intake_state *st = ((struct ob_app *)s->r->app)->state;
-	char item_id[24], pk[HEX(OB_KEY_BYTES)], sealed[HEX(OB_SEALED_BYTES)];
+	char pk[HEX(OB_KEY_BYTES)], sealed[HEX(OB_SEALED_BYTES)];
 	char lookup[HEX(OB_RECEIPT_HASH_BYTES)], salt[HEX(OB_SALT_BYTES)];
 	char wrapped[HEX(OB_WRAPPED_SK_BYTES)], ops[24], mem[24];
-	char key_hex[HEX(OB_SEALED_BYTES)];
-	unsigned char key_sealed[OB_SEALED_BYTES];
-	struct ob_buf ct = OB_BUF_INIT(REPORT_MAX + OB_TEXT_OVERHEAD);
-	char *ct_hex = NULL;
+	struct ob_item_new item = { s->t->id, s->case_id,
+		ob_keypair_pk(s->case_kp), "report", "reporter", NULL,
+		s->answers.data, s->answers.len };
 	const char *params[11];
-	struct ob_item_key k;
 	PGresult *res = NULL;
-	struct ob_ad ad;
 	int rc;
 
-	ob_item_key_new(&k);
 	snprintf(ops, sizeof(ops), "%llu",
 	    (unsigned long long)s->cred.params.opslimit);
 	snprintf(mem, sizeof(mem), "%llu",
@@ -233,7 +224,7 @@ store_tx(struct ob_db *db, void *arg)
 		 sizeof(salt))) != 0 ||
 	    (rc = ob_db_hex(s->cred.sk_wrapped, sizeof(s->cred.sk_wrapped),
 		 wrapped, sizeof(wrapped))) != 0)
-		goto out;
+		return rc;
 	params[0] = s->t->id;
 	params[1] = s->case_id;
 	params[2] = s->number;
@@ -245,39 +236,12 @@ store_tx(struct ob_db *db, void *arg)
 	params[8] = ops;
 	params[9] = mem;
 	params[10] = wrapped;
-	if ((rc = ob_db_exec(db, "rp_case", 11, params, &res)) != 0 ||
-	    (rc = next_id(db, "rp_item_id", item_id)) != 0)
-		goto out;
-	ob_ad_item(&ad, s->t->id, s->case_id, item_id, "report");
-	if ((rc = ob_item_key_seal(
-		 &k, ob_keypair_pk(s->case_kp), &ad, key_sealed)) != 0 ||
-	    (rc = ob_text_encrypt(
-		 &k, &ad, s->answers.data, s->answers.len, &ct)) != 0 ||
-	    (rc = ob_db_hex(key_sealed, sizeof(key_sealed), key_hex,
-		 sizeof(key_hex))) != 0)
-		goto out;
-	ct_hex = ob_xmalloc(2 * ct.len + 3);
-	if ((rc = ob_db_hex((const unsigned char *)ct.data, ct.len, ct_hex,
-		 2 * ct.len + 3)) != 0)
-		goto out;
-	params[4] = key_hex;
-	params[5] = ct_hex;
-	params[2] = item_id;
-	params[3] = "report";
+	rc = ob_db_exec(db, "rp_case", 11, params, &res);
 	PQclear(res);
-	res = NULL;
-	if ((rc = ob_db_exec(db, "rp_item", 6, params, &res)) != 0)
-		goto out;
-	PQclear(res);
-	res = NULL;
-	params[2] = "new-report";
-	params[3] = st->handler_link;
-	rc = ob_db_exec(db, "rp_notify", 4, params, &res);
-out:
-	ob_item_key_wipe(&k);
-	ob_buf_release(&ct);
-	free(ct_hex);
-	PQclear(res);
+	if (rc == 0)
+		rc = ob_item_add(db, &item, NULL);
+	if (rc == 0)
+		rc = intake_notify(db, st, s->t->id, s->case_id, "new-report");
 	return rc;
 }
 
@@ -389,5 +353,17 @@ out:
 	ob_keypair_free(s.case_kp);
 	sodium_memzero(&s.cred, sizeof(s.cred));
 	ob_buf_release_secret(&s.answers);
+	return rc;
+}
+
+int
+intake_notify(struct ob_db *db, const struct intake_state *st,
+    const char *tenant_id, const char *case_id, const char *what)
+{
+	const char *params[4] = { tenant_id, case_id, what, st->handler_link };
+	PGresult *res = NULL;
+	int rc = ob_db_exec(db, "rp_notify", 4, params, &res);
+
+	PQclear(res);
 	return rc;
 }
