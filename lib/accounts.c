@@ -1,5 +1,6 @@
 #include "lib/accounts.h"
 #include "lib/accounts_int.h"
+#include "lib/audit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -73,10 +74,6 @@ const struct ob_stmt ob_accounts_stmts[] = {
 	    "RETURNING t.id, t.slug, t.public_key, t.recovery_sealed",
 	    1 },
 	{ "acc_end_sessions", "DELETE FROM sessions WHERE user_id = $1", 1 },
-	{ "acc_audit",
-	    "INSERT INTO audit_log (tenant_id, action, detail) "
-	    "VALUES ($1, $2, $3)",
-	    3 },
 };
 const size_t ob_accounts_nstmts = OB_NELEM(ob_accounts_stmts);
 
@@ -125,11 +122,14 @@ int
 ob_acc_audit(struct ob_db *db, const char *tenant_id, const char *action,
     const char *detail, struct ob_buf *err)
 {
-	const char *params[] = { tenant_id, action, detail };
+	int rc = ob_audit(db, NULL, tenant_id, NULL, action, detail);
 
-	return ob_acc_run(db, "acc_audit", 3, params, NULL, err);
+	if (rc != 0)
+		ob_buf_seterr(err,
+		    "the audit row was not written (sqlstate %s)",
+		    ob_db_sqlstate(db));
+	return rc;
 }
-
 /* ---- tenants ---- */
 
 static bool

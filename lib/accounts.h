@@ -5,8 +5,8 @@
  * in the library so that the admin pages (issue 6) do the same thing.
  * Each runs in one transaction with its audit row; keys are made and
  * sealed here (lib/crypto.h), so a caller never holds a tenant's secret
- * key longer than the call.  Register ob_accounts_stmts with
- * ob_db_add_stmts before connecting.
+ * key longer than the call.  Register ob_accounts_stmts and
+ * ob_audit_stmts (lib/audit.h) with ob_db_add_stmts before connecting.
  *
  * E-mail addresses are compared in lower case everywhere.
  *

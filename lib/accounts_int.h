@@ -19,7 +19,7 @@ int ob_acc_run(struct ob_db *db, const char *stmt, int n,
     struct ob_buf *err) OB_MUST_CHECK;
 
 /* An audit row with no actor (an operator's command); tenant_id may be
- * NULL. */
+ * NULL.  Register ob_audit_stmts (lib/audit.h) too. */
 int ob_acc_audit(struct ob_db *db, const char *tenant_id, const char *action,
     const char *detail, struct ob_buf *err) OB_MUST_CHECK;
 

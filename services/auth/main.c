@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "lib/audit.h"
 #include "lib/auth.h"
 #include "lib/otp.h"
 #include "lib/outbox.h"
@@ -107,8 +108,9 @@ setup(struct ob_app *app, struct ob_buf *err)
 }
 
 static const struct ob_stmt *const more[] = { ob_auth_stmts, ob_session_stmts,
-	ob_outbox_queue_stmts, password_stmts, totp_stmts, NULL };
-static size_t nmore[5];
+	ob_outbox_queue_stmts, password_stmts, totp_stmts, ob_audit_stmts,
+	NULL };
+static size_t nmore[6];
 
 static struct ob_service auth = {
 	.name = "auth",
@@ -132,5 +134,6 @@ main(int argc, char **argv)
 	nmore[2] = ob_outbox_queue_nstmts;
 	nmore[3] = password_nstmts;
 	nmore[4] = totp_nstmts;
+	nmore[5] = ob_audit_nstmts;
 	return ob_service_main(&auth, argc, argv);
 }

@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "lib/audit.h"
 #include "lib/auth.h"
 #include "lib/cookie.h"
 #include "lib/i18n.h"
@@ -68,22 +69,14 @@ const struct ob_stmt signin_stmts[] = {
 	    "RETURNING attempts",
 	    1 },
 	{ "si_done", "DELETE FROM otp_challenges WHERE session_id = $1", 1 },
-	{ "si_audit",
-	    "INSERT INTO audit_log (actor_id, action, detail) "
-	    "VALUES ($1, $2, '')",
-	    2 },
 };
 const size_t signin_nstmts = OB_NELEM(signin_stmts);
 
 void
 signin_audit(struct ob_db *db, const char *user_id, const char *action)
 {
-	const char *params[2] = { user_id, action };
-	PGresult *res = NULL;
-
-	if (ob_db_exec(db, "si_audit", 2, params, &res) != 0)
+	if (ob_audit(db, user_id, NULL, NULL, action, NULL) != 0)
 		ob_log_error(NULL, "auth: audit %s not written", action);
-	PQclear(res);
 }
 
 static int

@@ -111,7 +111,7 @@ view_tx(struct ob_db *db, void *arg)
 	struct ob_req *r = v->r;
 	const struct ob_reporter *s = ob_reporter_current(r);
 	const char *params[2] = { s->tenant.id, s->case_id };
-	const struct category *cats = NULL;
+	const struct ob_category *cats = NULL;
 	unsigned char pk[OB_KEY_BYTES];
 	struct ob_keypair *kp = NULL;
 	PGresult *c = NULL, *items = NULL;
@@ -136,7 +136,7 @@ view_tx(struct ob_db *db, void *arg)
 		if (strcmp(statuses[i].status, status) == 0)
 			ob_tctx_set(v->ctx, "status", _(statuses[i].label));
 	ob_tctx_set(v->ctx, "category",
-	    intake_category_label(cats, ncats, PQgetvalue(c, 0, 1)));
+	    ob_category_label(cats, ncats, PQgetvalue(c, 0, 1)));
 	ob_tctx_set(v->ctx, "opened_on", PQgetvalue(c, 0, 2));
 	ob_tctx_set(v->ctx, "closed_on", PQgetvalue(c, 0, 3));
 	ob_tctx_set_list(v->ctx, "answers");

@@ -12,6 +12,7 @@
 #define OB_INTAKE_H
 
 #include "lib/crypto.h"
+#include "lib/questionnaire.h"
 #include "lib/receipt.h"
 #include "lib/reporter.h"
 #include "lib/req.h"
@@ -37,8 +38,6 @@ struct intake_state {
 	char handler_link[256];
 };
 
-extern const struct ob_stmt intake_stmts[]; /* tenant.c */
-extern const size_t intake_nstmts;
 extern const struct ob_stmt report_stmts[];
 extern const size_t report_nstmts;
 extern const struct ob_stmt followup_stmts[];
@@ -46,22 +45,12 @@ extern const size_t followup_nstmts;
 extern const struct ob_stmt case_stmts[];
 extern const size_t case_stmts_n;
 
-/* One report category: key (cases.category) and label. */
-struct category {
-	const char *key;
-	const char *label;
-};
-
 /*
  * The tenant's categories in the request's language (its own, or the
  * built-in list), in the request's arena.
  */
 int intake_categories(struct ob_req *r, const struct ob_tenant *t,
-    const struct category **out, size_t *n) OB_MUST_CHECK;
-
-/* The label of key among the tenant's categories, or key itself. */
-const char *intake_category_label(
-    const struct category *c, size_t n, const char *key);
+    const struct ob_category **out, size_t *n) OB_MUST_CHECK;
 
 /*
  * Queues the content-free notice what ("new-report" or

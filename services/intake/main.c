@@ -134,7 +134,7 @@ static struct ob_service intake = {
 	.name = "intake",
 	.routes = routes,
 	.nroutes = OB_NELEM(routes),
-	.stmts = intake_stmts,
+	.stmts = ob_questionnaire_stmts,
 	.authorize = ob_reporter_authorize,
 	.setup = setup,
 	.config_keys = config_keys,
@@ -146,7 +146,7 @@ static struct ob_service intake = {
 int
 main(int argc, char **argv)
 {
-	intake.nstmts = intake_nstmts;
+	intake.nstmts = ob_questionnaire_nstmts;
 	nmore[0] = ob_reporter_nstmts;
 	nmore[1] = ob_item_nstmts;
 	nmore[2] = report_nstmts;

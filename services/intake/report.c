@@ -69,7 +69,7 @@ static int
 form_page(struct ob_req *r, int status, const struct ob_tenant *t,
     const struct problem *problems, size_t nproblems)
 {
-	const struct category *cats = NULL;
+	const struct ob_category *cats = NULL;
 	const char *chosen = ob_form_get(&r->form, "category");
 	struct ob_tctx *ctx;
 	size_t n = 0;
@@ -125,16 +125,13 @@ h_report_form(struct ob_req *r)
 
 /* Checks the form; the problems found, at most one per field. */
 static size_t
-check(struct ob_req *r, const struct category *cats, size_t ncats,
+check(struct ob_req *r, const struct ob_category *cats, size_t ncats,
     struct problem *out)
 {
 	const char *category = ob_form_get(&r->form, "category");
 	size_t n = 0;
-	bool known = false;
 
-	for (size_t i = 0; category != NULL && i < ncats; i++)
-		known = known || strcmp(category, cats[i].key) == 0;
-	if (!known)
+	if (ob_category_find(cats, ncats, category) == NULL)
 		out[n++] = (struct problem){ "category",
 			_("Choose what the report is about.") };
 	if (!intake_has_text(ob_form_get(&r->form, "description")))
@@ -313,7 +310,7 @@ h_report(struct ob_req *r)
 {
 	struct ob_app *app = r->app;
 	const struct ob_tenant *t = NULL;
-	const struct category *cats = NULL;
+	const struct ob_category *cats = NULL;
 	struct problem problems[OB_NELEM(answers) + 2];
 	struct ob_receipt receipt;
 	struct submission s;

@@ -8,80 +8,18 @@
 
 #include "lib/i18n.h"
 #include "lib/page.h"
+#include "lib/questionnaire.h"
 #include "lib/service.h"
 #include "lib/util.h"
 #include "services/intake/intake.h"
 
-const struct ob_stmt intake_stmts[] = {
-	{ "in_categories",
-	    "SELECT key, label FROM report_categories "
-	    "WHERE tenant_id = $1 AND lang = $2 ORDER BY position, key",
-	    2 },
-};
-const size_t intake_nstmts = OB_NELEM(intake_stmts);
-
-/* Used by every tenant that has not set its own. */
-static const struct category builtin[] = {
-	{ "fraud", N_("Fraud, theft or other financial wrongdoing") },
-	{ "corruption", N_("Bribery or corruption") },
-	{ "safety", N_("Danger to health, safety or the environment") },
-	{ "harassment", N_("Harassment or discrimination") },
-	{ "privacy", N_("Misuse of personal data") },
-	{ "other", N_("Something else") },
-};
-
-static int
-tenant_rows(struct ob_req *r, const struct ob_tenant *t, const char *lang,
-    PGresult **res)
-{
-	struct ob_app *app = r->app;
-	const char *params[2] = { t->id, lang };
-
-	return ob_db_exec(app->db, "in_categories", 2, params, res);
-}
-
 int
 intake_categories(struct ob_req *r, const struct ob_tenant *t,
-    const struct category **out, size_t *n)
+    const struct ob_category **out, size_t *n)
 {
-	struct category *c;
-	PGresult *res = NULL;
-	int rc;
+	struct ob_app *app = r->app;
 
-	/* The tenant's list in this language, else in English. */
-	if ((rc = tenant_rows(r, t, ob_i18n_current(), &res)) != 0)
-		return rc;
-	if (PQntuples(res) == 0 && strcmp(ob_i18n_current(), "en") != 0) {
-		PQclear(res);
-		res = NULL;
-		if ((rc = tenant_rows(r, t, "en", &res)) != 0)
-			return rc;
-	}
-	*n = PQntuples(res) > 0 ? (size_t)PQntuples(res) : OB_NELEM(builtin);
-	c = ob_arena_alloc(r->arena, *n * sizeof(*c));
-	for (size_t i = 0; i < *n; i++) {
-		if (PQntuples(res) > 0) {
-			c[i].key = ob_arena_strdup(
-			    r->arena, PQgetvalue(res, (int)i, 0));
-			c[i].label = ob_arena_strdup(
-			    r->arena, PQgetvalue(res, (int)i, 1));
-		} else {
-			c[i].key = builtin[i].key;
-			c[i].label = _(builtin[i].label);
-		}
-	}
-	PQclear(res);
-	*out = c;
-	return 0;
-}
-
-const char *
-intake_category_label(const struct category *c, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(c[i].key, key) == 0)
-			return c[i].label;
-	return key;
+	return ob_categories(app->db, r->arena, t->id, out, n);
 }
 
 size_t
@@ -147,7 +85,7 @@ int
 h_tenant(struct ob_req *r)
 {
 	const struct ob_tenant *t = NULL;
-	const struct category *cats = NULL;
+	const struct ob_category *cats = NULL;
 	struct ob_tctx *ctx;
 	size_t n = 0;
 	int rc;

@@ -22,7 +22,8 @@ struct ctl {
 /*
  * A connected database handle with the given statement tables (either
  * may be NULL), as the [ombudctl] user; NULL (and a message) when the
- * database cannot be reached.
+ * database cannot be reached.  Statements are prepared at connect:
+ * `migrate` connects before the tables exist, so it names none.
  */
 struct ob_db *ctl_db(struct ctl *c, const struct ob_stmt *a, size_t na,
     const struct ob_stmt *b, size_t nb);

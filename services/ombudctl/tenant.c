@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/accounts.h"
+#include "lib/audit.h"
 #include "lib/util.h"
 #include "services/ombudctl/ctl.h"
 
@@ -104,8 +105,8 @@ tenant_add(struct ctl *c, int argc, char **argv)
 		return usage();
 	slug = argv[optind];
 
-	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
-	    NULL)
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts,
+		 ob_audit_stmts, ob_audit_nstmts)) == NULL)
 		return 1;
 	keep.path = path;
 	if (ob_tenant_add(db, slug, name, (unsigned)days, keep_in_file, &keep,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/accounts.h"
+#include "lib/audit.h"
 #include "lib/password.h"
 #include "lib/util.h"
 #include "services/ombudctl/ctl.h"
@@ -170,8 +171,8 @@ user_add(struct ctl *c, int argc, char **argv)
 	u.params = &params;
 	if (keyfile != NULL && load_recovery(c, keyfile, &rk) != 0)
 		goto out;
-	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
-	    NULL)
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts,
+		 ob_audit_stmts, ob_audit_nstmts)) == NULL)
 		goto out;
 	if (ob_user_add(db, &u, dict, &id, &c->err) != 0)
 		goto out;
@@ -224,8 +225,8 @@ user_grant(struct ctl *c, int argc, char **argv)
 		return usage();
 	if (load_recovery(c, keyfile, &rk) != 0)
 		goto out;
-	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
-	    NULL)
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts,
+		 ob_audit_stmts, ob_audit_nstmts)) == NULL)
 		goto out;
 	if (ob_user_grant(db, email, slug, rk, &c->err) != 0)
 		goto out;
@@ -258,8 +259,8 @@ user_change(struct ctl *c, int argc, char **argv, enum ob_user_change what,
 	}
 	if (optind != argc || email == NULL)
 		return usage();
-	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
-	    NULL)
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts,
+		 ob_audit_stmts, ob_audit_nstmts)) == NULL)
 		return 1;
 	if (ob_user_change(db, email, what, &c->err) == 0) {
 		printf("user %s: %s\n", email, done);
@@ -351,8 +352,8 @@ user_reset_password(struct ctl *c, int argc, char **argv)
 	    ob_pwparams_load(c->cfg, &params, &c->err) != 0)
 		goto out;
 	u.params = &params;
-	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts, NULL, 0)) ==
-	    NULL)
+	if ((db = ctl_db(c, ob_accounts_stmts, ob_accounts_nstmts,
+		 ob_audit_stmts, ob_audit_nstmts)) == NULL)
 		goto out;
 	if (ob_user_reset_password(db, &u, dict, &report, &c->err) != 0)
 		goto out;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/accounts.h"
+#include "lib/audit.h"
 #include "lib/crypto.h"
 #include "lib/receipt.h"
 #include "lib/util.h"
@@ -188,6 +189,7 @@ main(void)
 	CHECK_INT(ob_crypto_init(), 0);
 	db = ob_db_new(&cfg, stmts, OB_NELEM(stmts));
 	ob_db_add_stmts(db, ob_accounts_stmts, ob_accounts_nstmts);
+	ob_db_add_stmts(db, ob_audit_stmts, ob_audit_nstmts);
 
 	/* The operator's side: tenant, handler, grant. */
 	CHECK_INT(
