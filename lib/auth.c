@@ -190,3 +190,25 @@ out:
 	PQclear(res);
 	return rc;
 }
+
+int
+ob_auth_case_key(struct ob_req *r, struct ob_db *db, const char *tenant_id,
+    const char *case_id, const unsigned char case_pk[OB_KEY_BYTES],
+    const char *sealed_hex, struct ob_keypair **out)
+{
+	unsigned char sealed[OB_SEALED_BYTES];
+	struct ob_keypair *tk = NULL;
+	struct ob_ad ad;
+	int rc;
+
+	*out = NULL;
+	if (ob_db_unhex(sealed_hex, sealed, sizeof(sealed)) != 0)
+		return OB_EPERM;
+	if ((rc = ob_auth_tenant_key(r, db, tenant_id, &tk)) != 0)
+		return rc;
+	ob_ad_case(&ad, tenant_id, case_id);
+	if (ob_sk_open(tk, sealed, sizeof(sealed), case_pk, &ad, out) != 0)
+		rc = OB_EPERM;
+	ob_keypair_free(tk);
+	return rc;
+}

@@ -75,4 +75,15 @@ int ob_auth_tenants(
 int ob_auth_tenant_key(struct ob_req *r, struct ob_db *db,
     const char *tenant_id, struct ob_keypair **out) OB_MUST_CHECK;
 
+/*
+ * Inside ob_auth_tx: the keypair of case case_id of tenant tenant_id,
+ * from its cases.sk_sealed_tenant (bytea in hex, as libpq returns it)
+ * opened with the tenant's key (ob_auth_tenant_key) and checked against
+ * case_pk.  OB_EPERM when the user may not read the tenant or the key
+ * does not open.  The caller frees *out.
+ */
+int ob_auth_case_key(struct ob_req *r, struct ob_db *db, const char *tenant_id,
+    const char *case_id, const unsigned char case_pk[OB_KEY_BYTES],
+    const char *sealed_hex, struct ob_keypair **out) OB_MUST_CHECK;
+
 #endif

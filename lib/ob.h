@@ -33,6 +33,7 @@ enum ob_err {
 	OB_ECSRF = -12, /* a form without its anti-forgery token */
 	OB_ELIMIT = -13, /* throttled: try again after Retry-After */
 	OB_EDONE = -14, /* not an error: the response is already made */
+	OB_ECONFLICT = -15, /* refused in the state things are in (409) */
 };
 
 /*

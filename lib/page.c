@@ -34,6 +34,8 @@ ob_http_status_for(int err)
 		return 403;
 	case OB_ELIMIT:
 		return 429;
+	case OB_ECONFLICT:
+		return 409;
 	case OB_EAGAIN:
 		return 503;
 	case OB_EIO:
@@ -102,6 +104,9 @@ static const struct error_text error_texts[] = {
 	    N_("The page you asked for does not exist.") },
 	{ 405, N_("Method not allowed"),
 	    N_("This address does not accept that kind of request.") },
+	{ 409, N_("Not possible now"),
+	    N_("That cannot be done in the state this is in. Go back, "
+	       "reload the page and try again.") },
 	{ 413, N_("Request too large"),
 	    N_("What you sent is larger than this site accepts.") },
 	{ 415, N_("Unsupported form"),

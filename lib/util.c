@@ -40,6 +40,8 @@ ob_strerror(int err)
 		return "too many requests";
 	case OB_EDONE:
 		return "answered";
+	case OB_ECONFLICT:
+		return "conflict";
 	default:
 		return "unknown error";
 	}

@@ -25,6 +25,7 @@ CREATE INDEX items_unread ON items (tenant_id, case_id)
 	WHERE side = 'reporter' AND read_on IS NULL;
 
 GRANT SELECT (feedback_on) ON cases TO ombud_cases;
+GRANT SELECT ON report_categories TO ombud_cases;
 GRANT UPDATE (feedback_on) ON cases TO ombud_cases;
 -- Admins read the log (/admin/audit) through this function, which
 -- checks that the session named in `ombud.session` is a live, fully

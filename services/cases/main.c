@@ -1,65 +1,124 @@
 /*
- * ombud-cases - the handlers' workplace.  Today the start page of a
- * signed-in handler: who they are and which organisations they handle
- * cases for; the case list, case view and actions follow (issue 6).
+ * ombud-cases - the handlers' workplace (issue 6): the case list with
+ * its deadlines (list.c), a case decrypted (view.c), and what handlers
+ * do to it (actions.c).
  */
-#include <sodium.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "lib/audit.h"
 #include "lib/auth.h"
 #include "lib/i18n.h"
+#include "lib/item.h"
+#include "lib/questionnaire.h"
 #include "lib/service.h"
 #include "lib/session.h"
+#include "lib/util.h"
+#include "services/cases/cases.h"
 
-struct home {
-	struct ob_req *r;
-	struct ob_tctx *ctx;
+static const struct {
+	const char *key, *label;
+} statuses[] = {
+	{ "new", N_("New") },
+	{ "acknowledged", N_("Acknowledged") },
+	{ "investigating", N_("Investigating") },
+	{ "closed", N_("Closed") },
 };
 
-static int
-home_tx(struct ob_db *db, void *arg)
+const char *const cases_outcomes[] = { "action-taken", "unfounded", "referred",
+	"insufficient-information", "withdrawn", NULL };
+
+static const char *const outcome_labels[] = {
+	N_("Action taken"),
+	N_("Unfounded"),
+	N_("Referred to an authority"),
+	N_("Not enough information"),
+	N_("Withdrawn"),
+};
+
+const char *
+cases_status_label(const char *status)
 {
-	struct home *h = arg;
-	PGresult *res = NULL;
-	int rc;
-
-	if ((rc = ob_auth_tenants(h->r, db, &res)) != 0)
-		goto out;
-	ob_tctx_set_list(h->ctx, "tenants");
-	ob_tctx_set_bool(h->ctx, "has_tenants", PQntuples(res) > 0);
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct ob_tctx *t = ob_tctx_add_item(h->ctx, "tenants");
-
-		ob_tctx_set(t, "slug", PQgetvalue(res, i, 1));
-		ob_tctx_set(t, "name", PQgetvalue(res, i, 2));
-	}
-out:
-	PQclear(res);
-	return rc;
+	for (size_t i = 0; i < OB_NELEM(statuses); i++)
+		if (strcmp(statuses[i].key, status) == 0)
+			return _(statuses[i].label);
+	return status;
 }
 
-static int
-h_home(struct ob_req *r)
+const char *
+cases_outcome_label(const char *outcome)
 {
-	struct home h = { r, ob_tctx_new(r->arena) };
-	int rc;
-
-	if ((rc = ob_auth_tx(r, home_tx, &h)) != 0)
-		return rc;
-	ob_tctx_set(h.ctx, "title", _("Signed in"));
-	ob_tctx_set(h.ctx, "email", ob_auth_current(r)->email);
-	return ob_page_render(r, 200, "cases_home", h.ctx);
+	for (size_t i = 0; cases_outcomes[i] != NULL; i++)
+		if (strcmp(cases_outcomes[i], outcome) == 0)
+			return _(outcome_labels[i]);
+	return outcome;
 }
+
+bool
+cases_path_id(struct ob_req *r, char out[24])
+{
+	const char *id = ob_req_path_param(r, "id");
+	uint64_t v;
+
+	if (id == NULL || ob_parse_u64(id, 1, INT64_MAX, &v) != 0)
+		return false;
+	snprintf(out, 24, "%llu", (unsigned long long)v);
+	return true;
+}
+
+static const struct ob_field_spec list_fields[] = {
+	{ "tenant", 64 },
+	{ "status", 16 },
+	{ "overdue", 1 },
+	{ "sort", 16 },
+	{ "page", 8 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec status_fields[] = {
+	{ "status", 16 },
+	{ "outcome", 32 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec assign_fields[] = {
+	{ "assignee", 24 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec category_fields[] = {
+	{ "category", 64 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec text_fields[] = {
+	{ "body", 4 * 20000 + 1024 },
+	{ NULL, 0 },
+};
 
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
-	OB_ROUTE(GET, "/cases/", h_home, HANDLER, NULL),
+	OB_ROUTE(GET, "/cases/", h_list, HANDLER, list_fields),
+	OB_ROUTE(GET, "/cases/{id}", h_view, HANDLER, NULL),
+	OB_ROUTE(POST, "/cases/{id}/acknowledge", h_acknowledge, HANDLER, NULL),
+	OB_ROUTE(POST, "/cases/{id}/status", h_status, HANDLER, status_fields),
+	OB_ROUTE(POST, "/cases/{id}/assign", h_assign, HANDLER, assign_fields),
+	OB_ROUTE(
+	    POST, "/cases/{id}/category", h_category, HANDLER, category_fields),
+	OB_ROUTE(POST, "/cases/{id}/reply", h_reply, HANDLER, text_fields),
+	OB_ROUTE(POST, "/cases/{id}/notes", h_note, HANDLER, text_fields),
 };
 
-static const struct ob_stmt *const more[] = { ob_auth_stmts, ob_session_stmts,
-	NULL };
-static size_t nmore[2];
+static const struct ob_stmt *const more[] = {
+	ob_auth_stmts,
+	ob_session_stmts,
+	ob_audit_stmts,
+	ob_item_stmts,
+	ob_questionnaire_stmts,
+	view_stmts,
+	action_stmts,
+	NULL,
+};
+static size_t nmore[7];
 
 static struct ob_service cases = {
 	.name = "cases",
@@ -74,7 +133,14 @@ static struct ob_service cases = {
 int
 main(int argc, char **argv)
 {
+	cases.stmts = list_stmts;
+	cases.nstmts = list_nstmts;
 	nmore[0] = ob_auth_nstmts;
 	nmore[1] = ob_session_nstmts;
+	nmore[2] = ob_audit_nstmts;
+	nmore[3] = ob_item_nstmts;
+	nmore[4] = ob_questionnaire_nstmts;
+	nmore[5] = view_nstmts;
+	nmore[6] = action_nstmts;
 	return ob_service_main(&cases, argc, argv);
 }

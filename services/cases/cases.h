@@ -1,0 +1,56 @@
+/*
+ * cases.h - the handlers' pool (issue 6): what its files share.
+ *
+ *   list.c     GET /cases/: every case of every tenant the handler may
+ *              read, with deadlines, filters, sorting and pages
+ *   view.c     GET /cases/<id>: the case decrypted, thread, notes, history
+ *   actions.c  POST /cases/<id>/...: acknowledge, status, assign,
+ *              category, reply, note - each a case event and an audit row
+ *
+ * Every read of tenant data runs in ob_auth_tx (lib/auth.h): row-level
+ * security sees the tenants of the session's user and nothing else, so
+ * a case of another tenant is simply not there (404), whatever the
+ * handler's role.
+ */
+#ifndef OB_CASES_H
+#define OB_CASES_H
+
+#include "lib/db.h"
+#include "lib/req.h"
+
+extern const struct ob_stmt list_stmts[];
+extern const size_t list_nstmts;
+extern const struct ob_stmt view_stmts[];
+extern const size_t view_nstmts;
+extern const struct ob_stmt action_stmts[];
+extern const size_t action_nstmts;
+
+/* The label of a case status, translated. */
+const char *cases_status_label(const char *status);
+
+/* The label of an outcome key, translated; the key if unknown. */
+const char *cases_outcome_label(const char *outcome);
+
+/* The outcomes a case may close with (sql/0007_handling.sql), NULL-ended. */
+extern const char *const cases_outcomes[];
+
+/* The case id of the path's {id}: decimal, 1..2^63-1; false if not. */
+bool cases_path_id(struct ob_req *r, char out[24]);
+
+/*
+ * The case page of case id with HTTP status, and error (or NULL) above
+ * it; a refused reply or note keeps what was typed in its own form.
+ */
+int cases_render(
+    struct ob_req *r, const char *id, int status, const char *error);
+
+int h_list(struct ob_req *r);
+int h_view(struct ob_req *r);
+int h_acknowledge(struct ob_req *r);
+int h_status(struct ob_req *r);
+int h_assign(struct ob_req *r);
+int h_category(struct ob_req *r);
+int h_reply(struct ob_req *r);
+int h_note(struct ob_req *r);
+
+#endif
