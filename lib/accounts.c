@@ -119,6 +119,12 @@ next_id(struct ob_db *db, const char *stmt, char id[24], struct ob_buf *err)
 }
 
 int
+ob_acc_tx(struct ob_db *db, int (*fn)(struct ob_db *db, void *arg), void *arg)
+{
+	return ob_db_in_tx(db) ? fn(db, arg) : ob_db_tx(db, fn, arg);
+}
+
+int
 ob_acc_audit(struct ob_db *db, const char *tenant_id, const char *action,
     const char *detail, struct ob_buf *err)
 {
@@ -228,7 +234,7 @@ ob_tenant_add(struct ob_db *db, const char *slug, const char *name,
 		ob_buf_seterr(err, "retention: 1 to 3650 days");
 		return OB_EINVAL;
 	}
-	return ob_db_tx(db, tenant_add_tx, &t);
+	return ob_acc_tx(db, tenant_add_tx, &t);
 }
 
 /* ---- users ---- */
@@ -383,7 +389,7 @@ ob_user_add(struct ob_db *db, const struct ob_user_new *u,
 	}
 	if (ob_acc_policy(u->password, a.email, dict, err) != 0)
 		return OB_EINVAL;
-	return ob_db_tx(db, user_add_tx, &a);
+	return ob_acc_tx(db, user_add_tx, &a);
 }
 
 /* ---- memberships ---- */
@@ -393,32 +399,39 @@ ob_acc_seal_membership(struct ob_db *db, const char *tid, const char *uid,
     const unsigned char user_pk[OB_KEY_BYTES],
     const unsigned char tenant_pk[OB_KEY_BYTES],
     const unsigned char recovery_sealed[OB_SEALED_BYTES],
-    const struct ob_keypair *recovery, struct ob_buf *err)
+    const struct ob_acc_holder *holder, struct ob_buf *err)
 {
-	struct ob_keypair *tk = NULL;
+	struct ob_keypair *opened = NULL;
+	const struct ob_keypair *tk = holder->tenant;
 	unsigned char sealed[OB_SEALED_BYTES];
 	char hex[HEX(OB_SEALED_BYTES)];
 	const char *params[3] = { tid, uid, hex };
 	struct ob_ad ad;
 	int rc;
 
-	ob_ad_recovery(&ad, tid);
-	if (ob_sk_open(recovery, recovery_sealed, OB_SEALED_BYTES, tenant_pk,
-		&ad, &tk) != 0)
+	if (tk == NULL) {
+		ob_ad_recovery(&ad, tid);
+		if (ob_sk_open(holder->recovery, recovery_sealed,
+			OB_SEALED_BYTES, tenant_pk, &ad, &opened) != 0)
+			return OB_EPERM;
+		tk = opened;
+	} else if (sodium_memcmp(ob_keypair_pk(tk), tenant_pk, OB_KEY_BYTES) !=
+	    0) {
 		return OB_EPERM;
+	}
 	ob_ad_membership(&ad, tid, uid);
 	if ((rc = ob_sk_seal(tk, user_pk, &ad, sealed)) != 0 ||
 	    (rc = ob_db_hex(sealed, sizeof(sealed), hex, sizeof(hex))) != 0)
 		goto out;
 	rc = ob_acc_run(db, "acc_insert_membership", 3, params, NULL, err);
 out:
-	ob_keypair_free(tk);
+	ob_keypair_free(opened);
 	return rc;
 }
 
 struct grant {
 	const char *email, *slug;
-	const struct ob_keypair *recovery;
+	struct ob_acc_holder holder;
 	struct ob_buf *err;
 };
 
@@ -481,10 +494,10 @@ grant_tx(struct ob_db *db, void *arg)
 		goto out;
 	}
 	rc = ob_acc_seal_membership(
-	    db, tid, uid, upk, tpk, rsealed, g->recovery, g->err);
+	    db, tid, uid, upk, tpk, rsealed, &g->holder, g->err);
 	if (rc == OB_EPERM)
-		ob_buf_seterr(g->err,
-		    "the recovery key does not open tenant %s", g->slug);
+		ob_buf_seterr(g->err, "the %s key does not open tenant %s",
+		    g->holder.tenant ? "given" : "recovery", g->slug);
 	if (rc == 0)
 		rc = ob_acc_audit(db, tid, "user.grant", g->email, g->err);
 out:
@@ -494,16 +507,34 @@ out:
 	return rc;
 }
 
-int
-ob_user_grant(struct ob_db *db, const char *email, const char *slug,
-    const struct ob_keypair *recovery, struct ob_buf *err)
+static int
+grant(struct ob_db *db, const char *email, const char *slug,
+    const struct ob_acc_holder *holder, struct ob_buf *err)
 {
 	char normal[256];
-	struct grant g = { normal, slug, recovery, err };
+	struct grant g = { normal, slug, *holder, err };
 
 	if (!ob_acc_normal_email(email, normal)) {
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
 		return OB_EINVAL;
 	}
-	return ob_db_tx(db, grant_tx, &g);
+	return ob_acc_tx(db, grant_tx, &g);
+}
+
+int
+ob_user_grant(struct ob_db *db, const char *email, const char *slug,
+    const struct ob_keypair *recovery, struct ob_buf *err)
+{
+	const struct ob_acc_holder h = { recovery, NULL };
+
+	return grant(db, email, slug, &h, err);
+}
+
+int
+ob_user_grant_as_member(struct ob_db *db, const char *email, const char *slug,
+    const struct ob_keypair *tenant_kp, struct ob_buf *err)
+{
+	const struct ob_acc_holder h = { NULL, tenant_kp };
+
+	return grant(db, email, slug, &h, err);
 }

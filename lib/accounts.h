@@ -3,7 +3,8 @@
  *
  * The operations behind `ombudctl tenant ...` and `ombudctl user ...`,
  * in the library so that the admin pages (issue 6) do the same thing.
- * Each runs in one transaction with its audit row; keys are made and
+ * Each runs in one transaction with its audit row (the caller's, when
+ * called inside ob_db_tx: the admin pages); keys are made and
  * sealed here (lib/crypto.h), so a caller never holds a tenant's secret
  * key longer than the call.  Register ob_accounts_stmts and
  * ob_audit_stmts (lib/audit.h) with ob_db_add_stmts before connecting.
@@ -69,6 +70,15 @@ int ob_user_add(struct ob_db *db, const struct ob_user_new *u,
  */
 int ob_user_grant(struct ob_db *db, const char *email, const char *slug,
     const struct ob_keypair *recovery, struct ob_buf *err) OB_MUST_CHECK;
+
+/*
+ * The same, by someone who holds the tenant's key already (a member,
+ * through their session: lib/auth.h ob_auth_tenant_key).  OB_EPERM if
+ * tenant_kp is not the tenant's.
+ */
+int ob_user_grant_as_member(struct ob_db *db, const char *email,
+    const char *slug, const struct ob_keypair *tenant_kp,
+    struct ob_buf *err) OB_MUST_CHECK;
 
 /*
  * The admin actions on an account (lib/accounts_admin.c), each with its

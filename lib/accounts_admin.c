@@ -68,7 +68,7 @@ ob_user_change(struct ob_db *db, const char *email, enum ob_user_change what,
 		ob_buf_seterr(err, "e-mail \"%s\" is not an address", email);
 		return OB_EINVAL;
 	}
-	return ob_db_tx(db, change_tx, &c);
+	return ob_acc_tx(db, change_tx, &c);
 }
 
 /* ---- password reset ---- */
@@ -95,9 +95,12 @@ regrant(struct ob_db *db, struct reset *r, PGresult *dropped, int i,
 		ob_buf_seterr(r->err, "stored keys have the wrong length");
 		return OB_EINTERNAL;
 	}
-	for (size_t k = 0; k < r->u->nrecovery && rc == OB_EPERM; k++)
+	for (size_t k = 0; k < r->u->nrecovery && rc == OB_EPERM; k++) {
+		const struct ob_acc_holder h = { r->u->recovery[k], NULL };
+
 		rc = ob_acc_seal_membership(
-		    db, tid, uid, upk, tpk, rsealed, r->u->recovery[k], r->err);
+		    db, tid, uid, upk, tpk, rsealed, &h, r->err);
+	}
 	if (rc == OB_EPERM) {
 		ob_buf_errf(r->report, "not granted again: %s\n", slug);
 		return 0;
@@ -187,7 +190,7 @@ ob_user_reset_password(struct ob_db *db, const struct ob_user_reset *u,
 	}
 	if (ob_acc_policy(u->password, normal, dict, err) != 0)
 		return OB_EINVAL;
-	rc = ob_db_tx(db, reset_tx, &r);
+	rc = ob_acc_tx(db, reset_tx, &r);
 	if (rc != 0)
 		ob_buf_truncate(report, before);
 	return rc;

@@ -23,6 +23,14 @@ int ob_acc_run(struct ob_db *db, const char *stmt, int n,
 int ob_acc_audit(struct ob_db *db, const char *tenant_id, const char *action,
     const char *detail, struct ob_buf *err) OB_MUST_CHECK;
 
+/*
+ * Runs fn in a transaction of its own, or inside the caller's when
+ * there is one (the admin pages run under the session's row-level
+ * security, lib/auth.h ob_auth_tx).
+ */
+int ob_acc_tx(struct ob_db *db, int (*fn)(struct ob_db *db, void *arg),
+    void *arg) OB_MUST_CHECK;
+
 /* Lower-cases an address into out; false if it is too long. */
 bool ob_acc_normal_email(const char *e, char out[256]);
 
@@ -42,14 +50,22 @@ struct ob_acc_cred_hex {
 int ob_acc_cred_hex(const struct ob_handler_cred *c,
     const struct ob_keypair *kp, struct ob_acc_cred_hex *h) OB_MUST_CHECK;
 
+/* Who holds a tenant's key: its recovery key, or the key itself. */
+struct ob_acc_holder {
+	const struct ob_keypair *recovery;
+	const struct ob_keypair *tenant; /* wins when not NULL */
+};
+
 /*
- * Opens tenant tid's secret key with recovery (OB_EPERM if it does not
- * open it) and inserts the membership of user uid, sealed to user_pk.
+ * Inserts the membership of user uid in tenant tid, the tenant's secret
+ * key sealed to user_pk: holder->tenant when given (it must be the key
+ * of tenant_pk), else opened from recovery_sealed with holder->recovery.
+ * OB_EPERM when the holder's key is not the tenant's.
  */
 int ob_acc_seal_membership(struct ob_db *db, const char *tid, const char *uid,
     const unsigned char user_pk[OB_KEY_BYTES],
     const unsigned char tenant_pk[OB_KEY_BYTES],
     const unsigned char recovery_sealed[OB_SEALED_BYTES],
-    const struct ob_keypair *recovery, struct ob_buf *err) OB_MUST_CHECK;
+    const struct ob_acc_holder *holder, struct ob_buf *err) OB_MUST_CHECK;
 
 #endif

@@ -53,7 +53,7 @@ void ob_db_free(struct ob_db *db);
  * ob_accounts_stmts) to be prepared with the service's.  Only before
  * the first connect; at most OB_DB_MAX_TABLES tables in all.
  */
-#define OB_DB_MAX_TABLES 8
+#define OB_DB_MAX_TABLES 16
 void ob_db_add_stmts(struct ob_db *db, const struct ob_stmt *stmts, size_t n);
 
 /* Connects (if needed) and prepares every statement. */

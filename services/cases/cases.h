@@ -6,6 +6,7 @@
  *   view.c     GET /cases/<id>: the case decrypted, thread, notes, history
  *   actions.c  POST /cases/<id>/...: acknowledge, status, assign,
  *              category, reply, note - each a case event and an audit row
+ *   admin_tenants.c, admin_users.c  /admin/: tenants, handlers, audit
  *
  * Every read of tenant data runs in ob_auth_tx (lib/auth.h): row-level
  * security sees the tenants of the session's user and nothing else, so
@@ -15,8 +16,17 @@
 #ifndef OB_CASES_H
 #define OB_CASES_H
 
+#include "lib/crypto.h"
 #include "lib/db.h"
+#include "lib/password.h"
 #include "lib/req.h"
+
+/* What the master prepares for the children (main.c). */
+struct cases_state {
+	/* For handlers made on the admin pages. */
+	struct ob_pwdict *dict; /* [paths] password_dictionary */
+	struct ob_pwparams params; /* [passwords] */
+};
 
 extern const struct ob_stmt list_stmts[];
 extern const size_t list_nstmts;
@@ -24,6 +34,10 @@ extern const struct ob_stmt view_stmts[];
 extern const size_t view_nstmts;
 extern const struct ob_stmt action_stmts[];
 extern const size_t action_nstmts;
+extern const struct ob_stmt admin_tenant_stmts[];
+extern const size_t admin_tenant_nstmts;
+extern const struct ob_stmt admin_user_stmts[];
+extern const size_t admin_user_nstmts;
 
 /* The label of a case status, translated. */
 const char *cases_status_label(const char *status);
@@ -52,5 +66,15 @@ int h_assign(struct ob_req *r);
 int h_category(struct ob_req *r);
 int h_reply(struct ob_req *r);
 int h_note(struct ob_req *r);
+int h_admin_home(struct ob_req *r);
+int h_admin_tenants(struct ob_req *r);
+int h_admin_tenant_add(struct ob_req *r);
+int h_admin_tenant(struct ob_req *r);
+int h_admin_tenant_save(struct ob_req *r);
+int h_admin_users(struct ob_req *r);
+int h_admin_user_add(struct ob_req *r);
+int h_admin_user(struct ob_req *r);
+int h_admin_user_act(struct ob_req *r);
+int h_admin_audit(struct ob_req *r);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "lib/accounts.h"
 #include "lib/audit.h"
 #include "lib/auth.h"
 #include "lib/i18n.h"
@@ -95,6 +96,44 @@ static const struct ob_field_spec text_fields[] = {
 	{ NULL, 0 },
 };
 
+static const struct ob_field_spec tenant_add_fields[] = {
+	{ "slug", 63 },
+	{ "name", 800 },
+	{ "retention_days", 8 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec tenant_fields[] = {
+	{ "name", 800 },
+	{ "retention_days", 8 },
+	{ "external_channels", 16000 },
+	{ "categories_en", 32000 },
+	{ "categories_da", 32000 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec user_add_fields[] = {
+	{ "email", 254 },
+	{ "role", 16 },
+	{ "phone", 24 },
+	{ "password", 1024 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec user_act_fields[] = {
+	{ "tenant", 64 },
+	{ "recovery", 256 },
+	{ NULL, 0 },
+};
+
+static const struct ob_field_spec audit_fields[] = {
+	{ "actor", 254 },
+	{ "action", 64 },
+	{ "tenant", 64 },
+	{ "before", 24 },
+	{ NULL, 0 },
+};
+
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
 	OB_ROUTE(GET, "/cases/", h_list, HANDLER, list_fields),
@@ -106,7 +145,38 @@ static const struct ob_route routes[] = {
 	    POST, "/cases/{id}/category", h_category, HANDLER, category_fields),
 	OB_ROUTE(POST, "/cases/{id}/reply", h_reply, HANDLER, text_fields),
 	OB_ROUTE(POST, "/cases/{id}/notes", h_note, HANDLER, text_fields),
+	OB_ROUTE(GET, "/admin/", h_admin_home, ADMIN, NULL),
+	OB_ROUTE(GET, "/admin/tenants", h_admin_tenants, ADMIN, NULL),
+	OB_ROUTE(POST, "/admin/tenants", h_admin_tenant_add, ADMIN,
+	    tenant_add_fields),
+	OB_ROUTE(GET, "/admin/tenants/{slug}", h_admin_tenant, ADMIN, NULL),
+	OB_ROUTE(POST, "/admin/tenants/{slug}", h_admin_tenant_save, ADMIN,
+	    tenant_fields),
+	OB_ROUTE(GET, "/admin/users", h_admin_users, ADMIN, NULL),
+	OB_ROUTE(
+	    POST, "/admin/users", h_admin_user_add, ADMIN, user_add_fields),
+	OB_ROUTE(GET, "/admin/users/{id}", h_admin_user, ADMIN, NULL),
+	OB_ROUTE(POST, "/admin/users/{id}/{what}", h_admin_user_act, ADMIN,
+	    user_act_fields),
+	OB_ROUTE(GET, "/admin/audit", h_admin_audit, ADMIN, audit_fields),
 };
+
+static struct cases_state state;
+
+static int
+setup(struct ob_app *app, struct ob_buf *err)
+{
+	const char *dict = NULL;
+	int rc;
+
+	if ((rc = ob_pwparams_load(app->cfg, &state.params, err)) != 0 ||
+	    (rc = ob_config_str_opt(app->cfg, "paths", "password_dictionary",
+		 OB_PW_DICT_DEFAULT, &dict, err)) != 0 ||
+	    (rc = ob_pwdict_load(dict, &state.dict, err)) != 0)
+		return rc;
+	app->state = &state;
+	return 0;
+}
 
 static const struct ob_stmt *const more[] = {
 	ob_auth_stmts,
@@ -116,15 +186,19 @@ static const struct ob_stmt *const more[] = {
 	ob_questionnaire_stmts,
 	view_stmts,
 	action_stmts,
+	ob_accounts_stmts,
+	admin_tenant_stmts,
+	admin_user_stmts,
 	NULL,
 };
-static size_t nmore[7];
+static size_t nmore[10];
 
 static struct ob_service cases = {
 	.name = "cases",
 	.routes = routes,
 	.nroutes = OB_NELEM(routes),
 	.authorize = ob_auth_authorize,
+	.setup = setup,
 	.more_stmts = more,
 	.more_nstmts = nmore,
 	.default_max_body = 1024 * 1024,
@@ -142,5 +216,8 @@ main(int argc, char **argv)
 	nmore[4] = ob_questionnaire_nstmts;
 	nmore[5] = view_nstmts;
 	nmore[6] = action_nstmts;
+	nmore[7] = ob_accounts_nstmts;
+	nmore[8] = admin_tenant_nstmts;
+	nmore[9] = admin_user_nstmts;
 	return ob_service_main(&cases, argc, argv);
 }
