@@ -222,6 +222,12 @@ ob_config_mode_opt(const struct ob_config *c, const char *group,
 	return 0;
 }
 
+bool
+ob_config_has_group(const struct ob_config *c, const char *group)
+{
+	return g_key_file_has_group(c->kf, group);
+}
+
 int
 ob_config_only_keys(const struct ob_config *c, const char *group,
     const char *const *known, struct ob_buf *err)

@@ -59,6 +59,10 @@ int ob_config_mode_opt(const struct ob_config *c, const char *group,
     const char *key, unsigned def, unsigned *out,
     struct ob_buf *err) OB_MUST_CHECK;
 
+/* True when the file has group (even an empty one): for optional
+ * groups such as [mail]. */
+bool ob_config_has_group(const struct ob_config *c, const char *group);
+
 /*
  * Refuses keys in group that are not in known (NULL-terminated): a
  * misspelt key would otherwise be silently ignored.  A missing group is

@@ -16,12 +16,15 @@ const struct ob_stmt ob_outbox_queue_stmts[] = {
 const size_t ob_outbox_queue_nstmts = OB_NELEM(ob_outbox_queue_stmts);
 
 const struct ob_stmt ob_outbox_send_stmts[] = {
+	/* $2: the channels this daemon can send, "{sms}" or "{sms,mail}";
+	 * text messages first (false sorts before true). */
 	{ "outbox_due",
-	    "SELECT id, recipient, body, attempts FROM outbox "
-	    "WHERE channel = 'sms' AND sent_at IS NULL AND "
-	    "next_attempt_at <= now() AND expires_at > now() "
-	    "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-	    1 },
+	    "SELECT id, channel, recipient, coalesce(subject, ''), body "
+	    "FROM outbox WHERE channel = ANY ($2::text[]) AND "
+	    "sent_at IS NULL AND next_attempt_at <= now() AND "
+	    "expires_at > now() ORDER BY channel <> 'sms', id LIMIT $1 "
+	    "FOR UPDATE SKIP LOCKED",
+	    2 },
 	{ "outbox_sent", "UPDATE outbox SET sent_at = now() WHERE id = $1", 1 },
 	{ "outbox_retry",
 	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = "
@@ -51,7 +54,9 @@ ob_outbox_queue(struct ob_db *db, const char *tenant_id, const char *channel,
 
 struct batch {
 	const struct ob_sms_config *sms;
+	const struct ob_mail_config *mail; /* NULL: mail not selected */
 	int max, sent, failed;
+	bool mail_down; /* the server failed as a whole in this batch */
 };
 
 static int
@@ -65,31 +70,52 @@ mark(struct ob_db *db, const char *stmt, const char *id)
 	return rc;
 }
 
+/* Sends row i of an outbox_due result through its channel. */
+static int
+send_row(struct batch *b, PGresult *res, int i, struct ob_buf *err)
+{
+	const char *channel = PQgetvalue(res, i, 1);
+	const char *to = PQgetvalue(res, i, 2), *body = PQgetvalue(res, i, 4);
+	int rc;
+
+	if (strcmp(channel, "sms") == 0)
+		return ob_sms_send(b->sms, to, body, err);
+	if (b->mail_down) {
+		ob_buf_seterr(
+		    err, "mail: not tried, the server failed just now");
+		return OB_EAGAIN;
+	}
+	rc = ob_mail_send(b->mail, to, PQgetvalue(res, i, 3), body, err);
+	if (rc == OB_EAGAIN)
+		b->mail_down = true;
+	return rc;
+}
+
 static int
 batch_tx(struct ob_db *db, void *arg)
 {
 	struct batch *b = arg;
 	struct ob_buf err = OB_BUF_INIT(256);
 	char max[16];
-	const char *params[1] = { max };
+	const char *params[2] = { max,
+		b->mail != NULL ? "{sms,mail}" : "{sms}" };
 	PGresult *res = NULL;
 	int rc;
 
 	snprintf(max, sizeof(max), "%d", b->max);
-	if ((rc = ob_db_exec(db, "outbox_due", 1, params, &res)) != 0)
+	if ((rc = ob_db_exec(db, "outbox_due", 2, params, &res)) != 0)
 		goto out;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *id = PQgetvalue(res, i, 0);
 
 		ob_buf_reset(&err);
-		if (ob_sms_send(b->sms, PQgetvalue(res, i, 1),
-			PQgetvalue(res, i, 2), &err) == 0) {
+		if (send_row(b, res, i, &err) == 0) {
 			rc = mark(db, "outbox_sent", id);
 			b->sent++;
 		} else {
-			/* The reason, never the recipient or the body. */
-			ob_log_warn(NULL, "outbox: message %s not sent: %s", id,
-			    ob_buf_cstr(&err));
+			/* The reason, never the recipient, subject or body. */
+			ob_log_warn(NULL, "outbox: %s message %s not sent: %s",
+			    PQgetvalue(res, i, 1), id, ob_buf_cstr(&err));
 			rc = mark(db, "outbox_retry", id);
 			b->failed++;
 		}
@@ -101,10 +127,10 @@ out:
 }
 
 int
-ob_outbox_send_due(struct ob_db *db, const struct ob_sms_config *sms, int max,
-    int *sent, int *failed)
+ob_outbox_send_due(struct ob_db *db, const struct ob_sms_config *sms,
+    const struct ob_mail_config *mail, int max, int *sent, int *failed)
 {
-	struct batch b = { sms, max, 0, 0 };
+	struct batch b = { sms, mail, max, 0, 0, false };
 	int rc = ob_db_tx(db, batch_tx, &b);
 
 	*sent = rc == 0 ? b.sent : 0;

@@ -54,11 +54,15 @@ class Stack:
         os.chmod(self.var, 0o755)
         self.https_port = free_port()
         self.http_port = free_port()
+        # The SMTP sink too: on the default port the outbox would
+        # deliver to whichever stack got there first.
+        self.smtp_port = free_port()
         self.env = dict(os.environ,
                         OMBUD_VAR=str(self.var),
                         OMBUD_BUILD=str(BUILD),
                         OMBUD_HTTPS_PORT=str(self.https_port),
                         OMBUD_HTTP_PORT=str(self.http_port),
+                        OMBUD_SMTP_PORT=str(self.smtp_port),
                         OMBUD_PROCESSES="2")
         self.url = f"https://localhost:{self.https_port}"
         self.http_url = f"http://localhost:{self.http_port}"

@@ -1,14 +1,17 @@
 /*
  * ombud-outbox - sends what the pools queue in the outbox table
- * (lib/outbox.h): today the sign-in codes by SMS; mail arrives with
- * the case-handling issue.
+ * (lib/outbox.h): sign-in codes by SMS ([sms], lib/sms.h) and notices
+ * by mail ([mail], lib/mail.h).
  *
  *	ombud-outbox [--config FILE] [--once]
  *
  * Connects as the [outbox] user, looks for due messages every second,
  * and stops cleanly on SIGTERM or SIGINT.  --once sends what is due and
- * exits (for tests and cron).
+ * exits (for tests and cron).  Without a [mail] group mail stays
+ * queued (it says so once, at start); a [mail] group with a mistake
+ * stops the start like any other configuration error.
  */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,8 +19,10 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/crypto.h"
 #include "lib/db.h"
 #include "lib/log.h"
+#include "lib/mail.h"
 #include "lib/outbox.h"
 #include "lib/settings.h"
 #include "lib/sms.h"
@@ -48,6 +53,8 @@ main(int argc, char **argv)
 	struct ob_config *cfg = NULL;
 	struct ob_settings settings;
 	struct ob_sms_config sms;
+	struct ob_mail_config mail;
+	bool have_mail = false;
 	struct sigaction sa;
 	struct ob_db *db = NULL;
 	bool once = false;
@@ -69,11 +76,20 @@ main(int argc, char **argv)
 		}
 	}
 	memset(&settings, 0, sizeof(settings));
+	memset(&mail, 0, sizeof(mail));
+	if (ob_crypto_init() != 0 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fputs("ombud-outbox: libsodium or libcurl cannot start\n",
+		    stderr);
+		return 1;
+	}
 	if (ob_config_path(config_opt, &path, &err) != 0 ||
 	    ob_config_load(path, &cfg, &err) != 0 ||
 	    ob_config_only_keys(cfg, "outbox", outbox_keys, &err) != 0 ||
 	    ob_settings_load_db(cfg, "outbox", &settings, &err) != 0 ||
-	    ob_sms_config_load(cfg, &sms, &err) != 0) {
+	    ob_sms_config_load(cfg, &sms, &err) != 0 ||
+	    ((have_mail = ob_config_has_group(cfg, "mail")) &&
+		ob_mail_config_load(cfg, &mail, &err) != 0)) {
 		fprintf(stderr, "ombud-outbox: %s\n", ob_buf_cstr(&err));
 		goto out;
 	}
@@ -87,10 +103,15 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	ob_log_info(NULL, "outbox: started");
+	if (!have_mail)
+		ob_log_warn(NULL,
+		    "outbox: mail is not configured ([mail]); mail stays "
+		    "queued");
 	do {
 		int sent = 0, failed = 0;
 
-		if (ob_outbox_send_due(db, &sms, BATCH, &sent, &failed) != 0)
+		if (ob_outbox_send_due(db, &sms, have_mail ? &mail : NULL,
+			BATCH, &sent, &failed) != 0)
 			ob_log_warn(NULL, "outbox: database unavailable");
 		else if (sent + failed > 0)
 			ob_log_info(
@@ -102,7 +123,9 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	ob_db_free(db);
+	ob_mail_config_release(&mail);
 	ob_config_free(cfg);
+	curl_global_cleanup();
 	ob_buf_release(&err);
 	return rc;
 }

@@ -89,6 +89,8 @@ main(void)
 	CHECK_INT(ob_config_only_keys(c, "intake", known, &err), OB_ECONFIG);
 	CHECK(strstr(ob_buf_cstr(&err), "unknown key") != NULL);
 	CHECK_INT(ob_config_only_keys(c, "absent", known, &err), 0);
+	CHECK(ob_config_has_group(c, "intake"));
+	CHECK(!ob_config_has_group(c, "absent"));
 	ob_config_free(c);
 
 	/* Syntax errors and missing files. */
