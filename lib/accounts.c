@@ -1,6 +1,7 @@
 #include "lib/accounts.h"
 #include "lib/accounts_int.h"
 #include "lib/audit.h"
+#include "lib/mail.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -252,18 +253,11 @@ ob_acc_normal_email(const char *e, char out[256])
 	return true;
 }
 
+/* An address the outbox can mail: lib/mail.h's rule. */
 static bool
 valid_email(const char *e)
 {
-	const char *at = strchr(e, '@');
-
-	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') ||
-	    strlen(e) > 254)
-		return false;
-	for (; *e != '\0'; e++)
-		if ((unsigned char)*e <= 0x20 || (unsigned char)*e >= 0x7f)
-			return false;
-	return true;
+	return ob_mail_addr_valid(e);
 }
 
 int

@@ -515,6 +515,7 @@ page_ctx(struct ob_arena *a, const char *lang, const char *title)
 	ob_tctx_set(c, "title", title);
 	ob_tctx_set(c, "return_path", "/some/path?x=1&y=\"2\"");
 	ob_tctx_set(c, "csrf", "token");
+	ob_tctx_set(c, "lang_csrf", "browser-token");
 	return c;
 }
 
@@ -551,6 +552,8 @@ test_real_templates(void)
 	    "name=\"return\" value=\"/some/path?x=1&amp;"
 	    "y=&quot;2&quot;\""));
 	CHECK(contains(&out, "name=\"lang\" value=\"da\""));
+	/* The language form goes to intake: the per-browser token. */
+	CHECK(contains(&out, "name=\"csrf\" value=\"browser-token\""));
 	CHECK(contains(&out, "anonymously"));
 	CHECK(contains(&out, "</html>\n"));
 	CHECK(!contains(&out, "{{"));
@@ -562,6 +565,7 @@ test_real_templates(void)
 	ob_tctx_set(c, "lang", "en");
 	ob_tctx_set(c, "title", "x");
 	ob_tctx_set(c, "csrf", "t");
+	ob_tctx_set(c, "lang_csrf", "t");
 	CHECK_INT(
 	    ob_tmpl_render(set, "home", c, NULL, NULL, &out, &err), OB_ENOENT);
 	CHECK(contains(&err, "layout_head.html"));
