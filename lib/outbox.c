@@ -32,6 +32,13 @@ const struct ob_stmt ob_outbox_send_stmts[] = {
 	    "+ make_interval(secs => least(3600, 30 * 2 ^ least(attempts, 7))) "
 	    "WHERE id = $1",
 	    1 },
+	{ "outbox_digest", "SELECT ombud_queue_digest($1)", 1 },
+	/* A message is kept a day after it was sent or expired, then
+	 * goes: it may hold a sign-in code, an address, a tenant's name. */
+	{ "outbox_prune",
+	    "DELETE FROM outbox WHERE sent_at < now() - interval '1 day' "
+	    "OR expires_at < now() - interval '1 day'",
+	    0 },
 };
 const size_t ob_outbox_send_nstmts = OB_NELEM(ob_outbox_send_stmts);
 
@@ -135,5 +142,29 @@ ob_outbox_send_due(struct ob_db *db, const struct ob_sms_config *sms,
 
 	*sent = rc == 0 ? b.sent : 0;
 	*failed = rc == 0 ? b.failed : 0;
+	return rc;
+}
+
+int
+ob_outbox_daily(struct ob_db *db, const char *link, int *digests, int *pruned)
+{
+	const char *params[1] = { link };
+	PGresult *res = NULL;
+	uint64_t n = 0;
+	int rc;
+
+	*digests = *pruned = 0;
+	if ((rc = ob_db_exec(db, "outbox_digest", 1, params, &res)) != 0)
+		goto out;
+	if (ob_parse_u64(PQgetvalue(res, 0, 0), 0, INT32_MAX, &n) == 0)
+		*digests = (int)n;
+	PQclear(res);
+	res = NULL;
+	if ((rc = ob_db_exec(db, "outbox_prune", 0, NULL, &res)) != 0)
+		goto out;
+	if (ob_parse_u64(PQcmdTuples(res), 0, INT32_MAX, &n) == 0)
+		*pruned = (int)n;
+out:
+	PQclear(res);
 	return rc;
 }

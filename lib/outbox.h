@@ -53,4 +53,14 @@ int ob_outbox_send_due(struct ob_db *db, const struct ob_sms_config *sms,
     const struct ob_mail_config *mail, int max, int *sent,
     int *failed) OB_MUST_CHECK;
 
+/*
+ * Once a day: queues the digest of deadlines (sql/0009_digest.sql: per
+ * handler, per tenant, the counts of cases overdue or due within 2
+ * days, and link to sign in; at most once a day however many daemons
+ * call it) and deletes messages sent or expired more than a day ago.
+ * *digests and *pruned count them.
+ */
+int ob_outbox_daily(struct ob_db *db, const char *link, int *digests,
+    int *pruned) OB_MUST_CHECK;
+
 #endif

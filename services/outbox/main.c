@@ -6,7 +6,10 @@
  *	ombud-outbox [--config FILE] [--once]
  *
  * Connects as the [outbox] user, looks for due messages every second,
- * and stops cleanly on SIGTERM or SIGINT.  --once sends what is due and
+ * and stops cleanly on SIGTERM or SIGINT.  Once a day, from [outbox]
+ * digest_hour (local time, default 7), it queues the digest of
+ * deadlines and deletes messages sent or expired a day ago
+ * (ob_outbox_daily).  --once sends what is due and
  * exits (for tests and cron).  Without a [mail] group mail stays
  * queued (it says so once, at start); a [mail] group with a mistake
  * stops the start like any other configuration error.
@@ -16,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/config.h"
@@ -38,6 +42,29 @@ on_stop(int sig)
 	stopping = 1;
 }
 
+/* The once-a-day work, on the first pass from digest_hour on. */
+static void
+daily(struct ob_db *db, const char *link, int hour, long *last_day)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int digests = 0, pruned = 0;
+	long today;
+
+	if (localtime_r(&now, &tm) == NULL || tm.tm_hour < hour)
+		return;
+	today = (long)(tm.tm_year * 400 + tm.tm_yday);
+	if (today == *last_day)
+		return;
+	if (ob_outbox_daily(db, link, &digests, &pruned) != 0) {
+		ob_log_warn(NULL, "outbox: daily digest not queued");
+		return;
+	}
+	*last_day = today;
+	ob_log_info(NULL, "outbox: %d digests queued, %d old messages deleted",
+	    digests, pruned);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -47,7 +74,8 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const outbox_keys[] = { "user", NULL };
+	static const char *const outbox_keys[] = { "user", "digest_hour",
+		NULL };
 	const char *config_opt = NULL, *path = NULL;
 	struct ob_buf err = OB_BUF_INIT(1024);
 	struct ob_config *cfg = NULL;
@@ -58,6 +86,10 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct ob_db *db = NULL;
 	bool once = false;
+	const char *site = NULL;
+	char link[256];
+	uint64_t digest_hour = 7;
+	long last_day = -1;
 	int opt, rc = 1;
 
 	ob_log_init("outbox");
@@ -88,9 +120,18 @@ main(int argc, char **argv)
 	    ob_config_only_keys(cfg, "outbox", outbox_keys, &err) != 0 ||
 	    ob_settings_load_db(cfg, "outbox", &settings, &err) != 0 ||
 	    ob_sms_config_load(cfg, &sms, &err) != 0 ||
+	    ob_config_uint_opt(cfg, "outbox", "digest_hour", 0, 23, 7,
+		&digest_hour, &err) != 0 ||
+	    ob_config_str_opt(cfg, "site", "url", "https://localhost:8443",
+		&site, &err) != 0 ||
 	    ((have_mail = ob_config_has_group(cfg, "mail")) &&
 		ob_mail_config_load(cfg, &mail, &err) != 0)) {
 		fprintf(stderr, "ombud-outbox: %s\n", ob_buf_cstr(&err));
+		goto out;
+	}
+	if (snprintf(link, sizeof(link), "%s/cases/", site) >=
+	    (int)sizeof(link)) {
+		fputs("ombud-outbox: [site] url is too long\n", stderr);
 		goto out;
 	}
 	settings.db.application_name = "ombud-outbox";
@@ -116,6 +157,7 @@ main(int argc, char **argv)
 		else if (sent + failed > 0)
 			ob_log_info(
 			    NULL, "outbox: %d sent, %d failed", sent, failed);
+		daily(db, link, (int)digest_hour, &last_day);
 		if (!once && sent + failed < BATCH)
 			sleep(1);
 	} while (!once && !stopping);

@@ -6,6 +6,7 @@ refuses everyone else."""
 
 import re
 import subprocess
+import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -325,3 +326,42 @@ def test_notices_carry_no_content(stack, org, case):
     for _, subject, body in mails:
         assert "canary" not in subject + body
         assert re.search(r"https://\S+/cases/", body)
+
+
+def test_daily_digest_of_deadlines(stack, org, tmp_path):
+    """One mail a day per handler: counts per tenant, no case content."""
+    _, case_id, number = file_report(stack, "beta", "canary-digest")
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("UPDATE cases SET opened_on = current_date - 10 "
+                    "WHERE id = %s", (case_id,))
+        cur.execute("DELETE FROM digest_days")
+    conf = tmp_path / "digest.conf"
+    conf.write_text(re.sub(r"(?m)^\[outbox\]$", "[outbox]\ndigest_hour = 0",
+                           open(stack.info["OMBUD_CONFIG"]).read()))
+    outbox = [str(BUILD / "services" / "outbox" / "ombud-outbox"),
+              "--config", str(conf), "--once"]
+    for _ in range(2):          # the second run queues nothing more
+        subprocess.run(outbox, check=True, capture_output=True, timeout=60)
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("SELECT recipient, body FROM outbox WHERE subject = "
+                    "'Ombud: deadlines that need you'")
+        digests = cur.fetchall()
+    recipients = [d[0] for d in digests]
+    assert sorted(set(recipients)) == sorted(recipients)
+    assert org["contact-b"][0] in recipients
+    for _, body in digests:
+        assert "canary" not in body and number not in body
+    body = dict(digests)[org["contact-b"][0]]
+    assert re.search(r"Beta A/S: [1-9]\d* overdue", body)
+    assert "/cases/" in body
+    # The stack's own daemon delivers it to the SMTP sink.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        mails = [p.read_text(errors="replace")
+                 for p in (stack.var / "mail").glob("*.eml")]
+        mine = [m for m in mails if "deadlines that need you" in m
+                and org["contact-b"][0] in m]
+        if mine:
+            break
+        time.sleep(0.5)
+    assert mine and "canary" not in mine[0]
