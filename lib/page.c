@@ -69,6 +69,8 @@ ob_page_render(
 	ob_tctx_set(ctx, "csrf", csrf);
 	ob_tctx_set(ctx, "lang_csrf", anon);
 	ob_tctx_set(ctx, "lang", ob_i18n_current());
+	ob_tctx_set_bool(ctx, "lang_en", strcmp(ob_i18n_current(), "en") == 0);
+	ob_tctx_set_bool(ctx, "lang_da", strcmp(ob_i18n_current(), "da") == 0);
 	ob_tctx_set(ctx, "return_path", ob_local_path(r->uri) ? r->uri : "/");
 	rc = ob_tmpl_render(app->tmpl, name, ctx, ob_i18n_tr, NULL, &out, &err);
 	if (rc != 0) {

@@ -115,7 +115,7 @@ view_tx(struct ob_db *db, void *arg)
 	unsigned char pk[OB_KEY_BYTES];
 	struct ob_keypair *kp = NULL;
 	PGresult *c = NULL, *items = NULL;
-	size_t ncats = 0;
+	size_t ncats = 0, nmessages = 0;
 	const char *status;
 	int rc;
 
@@ -149,6 +149,7 @@ view_tx(struct ob_db *db, void *arg)
 			show_report(r, v->ctx, text);
 			continue;
 		}
+		nmessages++;
 		m = ob_tctx_add_item(v->ctx, "messages");
 		ob_tctx_set_bool(m, "mine",
 		    strcmp(PQgetvalue(items, i, 2), "reporter") == 0);
@@ -156,6 +157,7 @@ view_tx(struct ob_db *db, void *arg)
 		ob_tctx_set(m, "text",
 		    text ? text : _("This message cannot be shown."));
 	}
+	ob_tctx_set_bool(v->ctx, "has_messages", nmessages > 0);
 out:
 	ob_keypair_free(kp);
 	PQclear(c);
@@ -167,8 +169,9 @@ static int
 view(struct ob_req *r, int status, const char *draft, const char *error)
 {
 	const struct ob_reporter *s = ob_reporter_current(r);
-	struct view v = { r, intake_ctx(r, &s->tenant, _("Your report")), draft,
-		error };
+	struct view v = { r,
+		intake_ctx(r, &s->tenant, _("Your report"), error != NULL),
+		draft, error };
 	int rc;
 
 	if ((rc = ob_reporter_tx(r, view_tx, &v)) != 0)

@@ -33,8 +33,8 @@ const size_t followup_nstmts = OB_NELEM(followup_stmts);
 static int
 page(struct ob_req *r, int status, const struct ob_tenant *t, const char *error)
 {
-	struct ob_tctx *ctx =
-	    intake_ctx(r, t, _("Follow up on your report to {tenant}"));
+	struct ob_tctx *ctx = intake_ctx(
+	    r, t, _("Follow up on your report to {tenant}"), error != NULL);
 
 	ob_tctx_set(ctx, "error", error ? error : "");
 	return ob_page_render(r, status, "followup", ctx);

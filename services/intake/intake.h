@@ -69,10 +69,11 @@ bool intake_has_text(const char *s);
 /*
  * A new template context with the tenant's name and slug set, and the
  * page title: the translated title with "{tenant}" replaced by the
- * tenant's name (translations move it where their grammar wants it).
+ * tenant's name (translations move it where their grammar wants it),
+ * after "Error: " when the page shows errors.
  */
 struct ob_tctx *intake_ctx(
-    struct ob_req *r, const struct ob_tenant *t, const char *title);
+    struct ob_req *r, const struct ob_tenant *t, const char *title, bool error);
 
 int h_tenant(struct ob_req *r);
 int h_report_form(struct ob_req *r);

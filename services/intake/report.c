@@ -77,7 +77,7 @@ form_page(struct ob_req *r, int status, const struct ob_tenant *t,
 
 	if ((rc = intake_categories(r, t, &cats, &n)) != 0)
 		return rc;
-	ctx = intake_ctx(r, t, _("Make a report to {tenant}"));
+	ctx = intake_ctx(r, t, _("Make a report to {tenant}"), nproblems > 0);
 	ob_tctx_set_list(ctx, "categories");
 	for (size_t i = 0; i < n; i++) {
 		struct ob_tctx *c = ob_tctx_add_item(ctx, "categories");
@@ -294,7 +294,8 @@ done_page(struct ob_req *r, const struct ob_tenant *t,
     const struct ob_receipt *receipt)
 {
 	char shown[OB_RECEIPT_STRLEN + 1];
-	struct ob_tctx *ctx = intake_ctx(r, t, _("Your report has been sent"));
+	struct ob_tctx *ctx =
+	    intake_ctx(r, t, _("Your report has been sent"), false);
 	int rc;
 
 	ob_receipt_format(receipt, shown);

@@ -43,18 +43,22 @@ intake_has_text(const char *s)
 }
 
 struct ob_tctx *
-intake_ctx(struct ob_req *r, const struct ob_tenant *t, const char *title)
+intake_ctx(
+    struct ob_req *r, const struct ob_tenant *t, const char *title, bool error)
 {
 	struct ob_tctx *ctx = ob_tctx_new(r->arena);
 	const char *at = strstr(title, "{tenant}");
+	/* A page that comes back with errors says so first (the title is
+	 * what a screen reader announces). */
+	const char *prefix = error ? _("Error: ") : "";
 
 	ob_tctx_set(ctx, "tenant", t->name);
 	ob_tctx_set(ctx, "slug", t->slug);
 	if (at == NULL)
-		ob_tctx_set(ctx, "title", title);
+		ob_tctx_setf(ctx, "title", "%s%s", prefix, title);
 	else
-		ob_tctx_setf(ctx, "title", "%.*s%s%s", (int)(at - title), title,
-		    t->name, at + strlen("{tenant}"));
+		ob_tctx_setf(ctx, "title", "%s%.*s%s%s", prefix,
+		    (int)(at - title), title, t->name, at + strlen("{tenant}"));
 	return ctx;
 }
 
@@ -93,7 +97,7 @@ h_tenant(struct ob_req *r)
 	if ((rc = ob_tenant_of_request(r, &t)) != 0 ||
 	    (rc = intake_categories(r, t, &cats, &n)) != 0)
 		return rc;
-	ctx = intake_ctx(r, t, _("Report to {tenant}"));
+	ctx = intake_ctx(r, t, _("Report to {tenant}"), false);
 	ob_tctx_set_list(ctx, "categories");
 	for (size_t i = 0; i < n; i++)
 		ob_tctx_set(ob_tctx_add_item(ctx, "categories"), "label",
