@@ -516,6 +516,8 @@ page_ctx(struct ob_arena *a, const char *lang, const char *title)
 	ob_tctx_set(c, "return_path", "/some/path?x=1&y=\"2\"");
 	ob_tctx_set(c, "csrf", "token");
 	ob_tctx_set(c, "lang_csrf", "browser-token");
+	ob_tctx_set_bool(c, "lang_en", strcmp(lang, "en") == 0);
+	ob_tctx_set_bool(c, "lang_da", strcmp(lang, "da") == 0);
 	return c;
 }
 
@@ -554,6 +556,8 @@ test_real_templates(void)
 	CHECK(contains(&out, "name=\"lang\" value=\"da\""));
 	/* The language form goes to intake: the per-browser token. */
 	CHECK(contains(&out, "name=\"csrf\" value=\"browser-token\""));
+	CHECK(contains(&out, "lang=\"en\" aria-pressed=\"true\""));
+	CHECK(contains(&out, "lang=\"da\" aria-pressed=\"false\""));
 	CHECK(contains(&out, "anonymously"));
 	CHECK(contains(&out, "</html>\n"));
 	CHECK(!contains(&out, "{{"));
@@ -566,6 +570,8 @@ test_real_templates(void)
 	ob_tctx_set(c, "title", "x");
 	ob_tctx_set(c, "csrf", "t");
 	ob_tctx_set(c, "lang_csrf", "t");
+	ob_tctx_set_bool(c, "lang_en", true);
+	ob_tctx_set_bool(c, "lang_da", false);
 	CHECK_INT(
 	    ob_tmpl_render(set, "home", c, NULL, NULL, &out, &err), OB_ENOENT);
 	CHECK(contains(&err, "layout_head.html"));
