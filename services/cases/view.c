@@ -143,6 +143,7 @@ show_events(struct view *v, PGresult *res)
 		ob_tctx_set(e, "old", PQgetvalue(res, i, 3));
 		ob_tctx_set(e, "new", PQgetvalue(res, i, 4));
 	}
+	ob_tctx_set_bool(v->ctx, "has_events", PQntuples(res) > 0);
 }
 
 static void

@@ -3,6 +3,7 @@ disabled, as a reporter in Tor Browser's "Safest" mode would see the
 pages, and helpers to drive it and read what it logged."""
 
 import json
+import struct
 import os
 import shutil
 import tempfile
@@ -99,3 +100,33 @@ def click_and_wait(browser, selector):
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, selector).click()
     WebDriverWait(browser, WAIT).until(lambda _: replaced(old))
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def check_png(path, width):
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC, f"{path} is not a PNG"
+    w, h = struct.unpack(">II", data[16:24])      # IHDR
+    assert w == width and h > 0, (path, w, h)
+
+
+def screenshot(driver, path):
+    """A PNG of the whole page at the window's width: the window is
+    made as tall as the page (plus what the browser's frame takes) for
+    the shot, then put back."""
+    size = driver.get_window_size()
+    height = driver.execute_script(
+        "return document.documentElement.scrollHeight"
+        " + outerHeight - innerHeight")
+    driver.set_window_size(size["width"],
+                           min(max(height, size["height"]), 8000))
+    path.unlink(missing_ok=True)    # a stale file must not pass as new
+    try:
+        width = driver.execute_script(
+            "return Math.round(innerWidth * devicePixelRatio)")
+        assert driver.save_screenshot(str(path)), path
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+    check_png(path, width)

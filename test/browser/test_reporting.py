@@ -10,7 +10,6 @@ page at both widths is kept as a test artefact (docs/testing.md)."""
 
 import re
 import shutil
-import struct
 import subprocess
 from urllib.parse import quote, urlsplit
 
@@ -21,7 +20,8 @@ from selenium.webdriver.support.ui import Select
 
 from conftest import BUILD, page_token
 
-from .conftest import WAIT, click_and_wait, csp_violations, requests_made
+from .conftest import (WAIT, check_png, click_and_wait, csp_violations,
+                       requests_made, screenshot)
 
 SLUG = "lantern"
 TENANT = "Lantern & Wick ApS"           # escaped on every page
@@ -31,7 +31,6 @@ MESSAGE = "canary-browser-message-7Vd2: the ledger is in room 4"
 RECEIPT_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$")
 DESKTOP = (1024, 768)
 PHONE = (320, 800)
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SUBMIT = "main form button[type=submit]"
 
 # Warnings of tidy 5.6 (2017) that are no error in today's HTML
@@ -133,33 +132,6 @@ def overflow_problems(driver):
         problems.append(f"the page scrolls sideways: {m['scroll']} px "
                         f"wide in a {m['viewport']} px viewport")
     return problems
-
-
-def check_png(path, width):
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC, f"{path} is not a PNG"
-    w, h = struct.unpack(">II", data[16:24])      # IHDR
-    assert w == width and h > 0, (path, w, h)
-
-
-def screenshot(driver, path):
-    """A PNG of the whole page at the window's width: the window is
-    made as tall as the page (plus what the browser's frame takes) for
-    the shot, then put back."""
-    size = driver.get_window_size()
-    height = driver.execute_script(
-        "return document.documentElement.scrollHeight"
-        " + outerHeight - innerHeight")
-    driver.set_window_size(size["width"],
-                           min(max(height, size["height"]), 8000))
-    path.unlink(missing_ok=True)    # a stale file must not pass as new
-    try:
-        width = driver.execute_script(
-            "return Math.round(innerWidth * devicePixelRatio)")
-        assert driver.save_screenshot(str(path)), path
-    finally:
-        driver.set_window_size(size["width"], size["height"])
-    check_png(path, width)
 
 
 def html_problems(html):
