@@ -181,6 +181,26 @@ child_fini(void *arg)
 
 /* ---- main ---- */
 
+/*
+ * The statement tables fit in a connection (OB_DB_MAX_TABLES): checked
+ * in the master, because a child that finds out aborts at start, and
+ * the master would only keep starting new ones.
+ */
+static int
+check_stmt_tables(const struct ob_service *svc, struct ob_buf *err)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; svc->more_stmts && svc->more_stmts[i]; i++)
+		n++;
+	if (n > OB_DB_MAX_TABLES) {
+		ob_buf_seterr(err, "%zu statement tables, at most %d", n,
+		    OB_DB_MAX_TABLES);
+		return OB_ECONFIG;
+	}
+	return 0;
+}
+
 static void
 usage(FILE *f, const char *name)
 {
@@ -267,6 +287,7 @@ ob_service_main(const struct ob_service *svc, int argc, char **argv)
 	the_app.settings.db.application_name = appname;
 
 	if (ob_router_check(svc->routes, svc->nroutes, &err) != 0 ||
+	    check_stmt_tables(svc, &err) != 0 ||
 	    ob_tmpl_load(the_app.settings.templates_dir, &the_app.tmpl, &err) !=
 		0 ||
 	    ob_i18n_load(
