@@ -7,6 +7,9 @@
  *   actions.c  POST /cases/<id>/...: acknowledge, status, assign,
  *              category, reply, note - each a case event and an audit row
  *   admin_tenants.c, admin_users.c  /admin/: tenants, handlers, audit
+ *   stats.c    GET /cases/stats and /cases/stats.csv: cases opened,
+ *              by month, category and status, times to acknowledgement
+ *              and feedback, deadlines kept, as charts, tables and CSV
  *
  * Every read of tenant data runs in ob_auth_tx (lib/auth.h): row-level
  * security sees the tenants of the session's user and nothing else, so
@@ -38,6 +41,8 @@ extern const struct ob_stmt admin_tenant_stmts[];
 extern const size_t admin_tenant_nstmts;
 extern const struct ob_stmt admin_user_stmts[];
 extern const size_t admin_user_nstmts;
+extern const struct ob_stmt stats_stmts[];
+extern const size_t stats_nstmts;
 
 /* The label of a case status, translated. */
 const char *cases_status_label(const char *status);
@@ -76,5 +81,7 @@ int h_admin_user_add(struct ob_req *r);
 int h_admin_user(struct ob_req *r);
 int h_admin_user_act(struct ob_req *r);
 int h_admin_audit(struct ob_req *r);
+int h_stats(struct ob_req *r);
+int h_stats_csv(struct ob_req *r);
 
 #endif

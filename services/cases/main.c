@@ -1,7 +1,8 @@
 /*
  * ombud-cases - the handlers' workplace (issue 6): the case list with
- * its deadlines (list.c), a case decrypted (view.c), and what handlers
- * do to it (actions.c).
+ * its deadlines (list.c), a case decrypted (view.c), what handlers do
+ * to it (actions.c), statistics (stats.c), and the admin pages
+ * (admin_tenants.c, admin_users.c).
  */
 #include <string.h>
 
@@ -75,6 +76,14 @@ static const struct ob_field_spec list_fields[] = {
 	{ NULL, 0 },
 };
 
+/* Checked in stats.c: a slug of the user's, dates as YYYY-MM-DD. */
+static const struct ob_field_spec stats_fields[] = {
+	{ "tenant", 64 },
+	{ "from", 10 },
+	{ "to", 10 },
+	{ NULL, 0 },
+};
+
 static const struct ob_field_spec status_fields[] = {
 	{ "status", 16 },
 	{ "outcome", 32 },
@@ -137,6 +146,9 @@ static const struct ob_field_spec audit_fields[] = {
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
 	OB_ROUTE(GET, "/cases/", h_list, HANDLER, list_fields),
+	/* Before /cases/{id}, which would match them too. */
+	OB_ROUTE(GET, "/cases/stats", h_stats, HANDLER, stats_fields),
+	OB_ROUTE(GET, "/cases/stats.csv", h_stats_csv, HANDLER, stats_fields),
 	OB_ROUTE(GET, "/cases/{id}", h_view, HANDLER, NULL),
 	OB_ROUTE(POST, "/cases/{id}/acknowledge", h_acknowledge, HANDLER, NULL),
 	OB_ROUTE(POST, "/cases/{id}/status", h_status, HANDLER, status_fields),
@@ -189,9 +201,10 @@ static const struct ob_stmt *const more[] = {
 	ob_accounts_stmts,
 	admin_tenant_stmts,
 	admin_user_stmts,
+	stats_stmts,
 	NULL,
 };
-static size_t nmore[10];
+static size_t nmore[11];
 
 static struct ob_service cases = {
 	.name = "cases",
@@ -219,5 +232,6 @@ main(int argc, char **argv)
 	nmore[7] = ob_accounts_nstmts;
 	nmore[8] = admin_tenant_nstmts;
 	nmore[9] = admin_user_nstmts;
+	nmore[10] = stats_nstmts;
 	return ob_service_main(&cases, argc, argv);
 }
