@@ -335,3 +335,27 @@ def test_password_change_keeps_the_keys_and_ends_other_sessions(stack, accounts)
         cur.execute("SELECT count(*) FROM audit_log "
                     "WHERE action = 'auth.password_change'")
         assert cur.fetchone()[0] >= 2
+
+
+def test_an_expired_code_is_refused_and_ends_the_attempt(stack, accounts):
+    email, phone = accounts["handler"]
+    before = sms_lines(stack)
+    s, r = password_step(stack, email)
+    assert r.status_code == 303
+    code = latest_code(stack, phone, before)
+    half = s.cookies.get("__Host-ombud")
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("UPDATE otp_challenges SET expires_at = now() - "
+                    "interval '1 second' WHERE session_id = (SELECT id FROM "
+                    "sessions WHERE token_hash = (SELECT token_hash FROM "
+                    "sessions ORDER BY id DESC LIMIT 1))")
+        assert cur.rowcount == 1
+    token = form_token(stack, s, "/auth/otp")
+    r = s.post(stack.url + "/auth/otp", data={"code": code, "csrf": token},
+               allow_redirects=False)
+    assert r.status_code == 401 and "expired" in r.text
+    # The half-signed-in session is gone with it.
+    replay = stack.session()
+    replay.cookies.set("__Host-ombud", half, domain="localhost")
+    assert replay.get(stack.url + "/auth/otp",
+                      allow_redirects=False).status_code == 303
