@@ -41,7 +41,7 @@ def fill(n):
     db = psycopg2.connect(dbname="ombud")
     db.autocommit = True
     cur = db.cursor()
-    cur.execute("SELECT id FROM tenants WHERE slug = 'bench'")
+    cur.execute("SELECT id FROM tenants WHERE slug = 'benchlist'")
     tid = cur.fetchone()[0]
     # Cases over the last two years; every fifth with an unread message.
     cur.execute("""
@@ -86,7 +86,7 @@ def sign_in(url, var):
         return doc.select('form:not([action="/lang"]) '
                           'input[name="csrf"]')[0]["value"]
 
-    s.post(url + "/auth/login", data={"email": "bench@bench.example",
+    s.post(url + "/auth/login", data={"email": "list@bench.example",
                                       "password": PASSWORD,
                                       "csrf": token("/auth/login")})
     deadline = time.time() + 20
@@ -122,11 +122,11 @@ def main():
     url, var = os.environ["OMBUD_URL"], os.environ["OMBUD_VAR"]
     config = os.environ["OMBUD_CONFIG"]
     build = os.environ.get("OMBUD_BUILD", "build")
-    key = os.path.join(var, "bench.key")
-    ctl(build, config, "tenant", "add", "bench", "--name", "Bench A/S",
+    key = os.path.join(var, "benchlist.key")
+    ctl(build, config, "tenant", "add", "benchlist", "--name", "Bench List A/S",
         "--recovery-key-file", key)
-    ctl(build, config, "user", "add", "--email", "bench@bench.example",
-        "--role", "lawyer", "--phone", "+4599000001", "--tenant", "bench",
+    ctl(build, config, "user", "add", "--email", "list@bench.example",
+        "--role", "lawyer", "--phone", "+4599000001", "--tenant", "benchlist",
         "--recovery-key-file", key, "--password-stdin",
         stdin=PASSWORD + "\n")
     fill(a.cases)
