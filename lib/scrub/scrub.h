@@ -125,21 +125,42 @@ int ob_scrub_odf(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK; /* odt ods odp */
 
 /*
- * For containers (OOXML, ODF, PDF): scrubs an embedded file the same way
- * as an upload, choosing the scrubber from its bytes (ob_scrub_sniff),
- * one level deeper (lim->max_depth counts down).  An embedded file of a
- * type no scrubber knows is left out of the container and noted.
+ * The registry (lib/scrub/registry.c): each family's name, the MIME
+ * type it reports, its scrubber, and a test on the first bytes of a
+ * file (magic numbers only, never a name or a declared type).  One row
+ * per family; ob_scrub_sniff tries them in order.
  */
-int ob_scrub_embedded(int in, int out, const struct ob_scrub_limits *lim,
-    unsigned depth, struct ob_scrub_report *rep) OB_MUST_CHECK;
+struct ob_scrub_family {
+	const char *name; /* "jpeg": lib/scrub/jpeg.c */
+	const char *mime; /* what the report says was found */
+	ob_scrub_fn scrub;
+	bool (*sniff)(const unsigned char *head, size_t n);
+};
+
+extern const struct ob_scrub_family ob_scrub_families[];
+extern const size_t ob_scrub_nfamilies;
 
 /*
- * The scrubber for the first bytes of a file (head, n bytes; 256 are
+ * For containers (OOXML, ODF, PDF): scrubs an embedded file the same way
+ * as an upload, choosing the scrubber from its bytes (ob_scrub_sniff),
+ * with lim->max_depth one less (OB_ETOOBIG at 0).  OB_EUNSUPP for a
+ * type no scrubber knows: the container leaves such a file out and
+ * notes it.
+ */
+int ob_scrub_embedded(int in, int out, const struct ob_scrub_limits *lim,
+    struct ob_scrub_report *rep) OB_MUST_CHECK;
+
+/*
+ * The family of the first bytes of a file (head, n bytes; 256 are
  * enough for every family here: a zip's first member name tells ODF
  * from OOXML), or NULL.  Magic numbers only, never a
  * name or a declared type.  The upload path uses libmagic for the
  * type it shows (lib/filetype.h) and this for the choice.
  */
-ob_scrub_fn ob_scrub_sniff(const unsigned char *head, size_t n);
+const struct ob_scrub_family *ob_scrub_sniff(
+    const unsigned char *head, size_t n);
+
+/* Bytes of a file's head ob_scrub_sniff looks at, at most. */
+#define OB_SCRUB_SNIFF_BYTES 256
 
 #endif
