@@ -1,0 +1,261 @@
+#include "lib/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+const struct ob_sandbox_limits ob_sandbox_default_limits = {
+	.cpu_seconds = 30,
+	.wall_seconds = 60,
+	.address_space = UINT64_C(512) << 20,
+	.file_size = UINT64_C(4) << 30,
+};
+
+/* The sanitizers' runtime needs calls a parser never makes (it maps
+ * shadow memory, reads /proc to report): under them a forbidden call
+ * fails instead of killing, so the tests still run the parsers here. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) ||                                        \
+    __has_feature(undefined_behavior_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static int
+set_limit(int resource, rlim_t soft, rlim_t hard)
+{
+	struct rlimit rl = { soft, hard };
+
+	return setrlimit(resource, &rl);
+}
+
+/* Everything a parser working on open descriptors needs, and no more. */
+static int
+filter(void)
+{
+	static const int allowed[] = {
+		SCMP_SYS(read),
+		SCMP_SYS(write),
+		SCMP_SYS(pread64),
+		SCMP_SYS(pwrite64),
+		SCMP_SYS(readv),
+		SCMP_SYS(writev),
+		SCMP_SYS(lseek),
+		SCMP_SYS(close),
+		SCMP_SYS(fstat),
+		SCMP_SYS(newfstatat),
+		SCMP_SYS(ftruncate),
+		SCMP_SYS(fcntl),
+		SCMP_SYS(dup),
+		SCMP_SYS(brk),
+		SCMP_SYS(munmap),
+		SCMP_SYS(mremap),
+		SCMP_SYS(madvise),
+		SCMP_SYS(futex),
+		SCMP_SYS(getrandom),
+		SCMP_SYS(clock_gettime),
+		SCMP_SYS(gettimeofday),
+		SCMP_SYS(time),
+		SCMP_SYS(getpid),
+		SCMP_SYS(gettid),
+		SCMP_SYS(sched_yield),
+		SCMP_SYS(sysinfo),
+		SCMP_SYS(uname),
+		SCMP_SYS(prlimit64),
+		SCMP_SYS(getrusage),
+		SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigaction),
+		SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+	};
+	/* Refused with an error: libraries try these and cope. */
+	static const struct {
+		int sys, err;
+	} refused[] = {
+		{ SCMP_SYS(open), EACCES },
+		{ SCMP_SYS(openat), EACCES },
+		{ SCMP_SYS(socket), EACCES },
+		{ SCMP_SYS(ioctl), ENOTTY },
+		{ SCMP_SYS(readlink), EACCES },
+		{ SCMP_SYS(access), EACCES },
+	};
+	scmp_filter_ctx ctx;
+	int rc = -1;
+
+	ctx = seccomp_init(
+	    SANITIZED ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_KILL_PROCESS);
+	if (ctx == NULL)
+		return -1;
+	for (size_t i = 0; i < OB_NELEM(allowed); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
+			goto out;
+	for (size_t i = 0; i < OB_NELEM(refused); i++)
+		if (seccomp_rule_add(ctx,
+			SCMP_ACT_ERRNO((uint32_t)refused[i].err),
+			refused[i].sys, 0) != 0)
+			goto out;
+	if (SANITIZED) {
+		static const int runtime[] = { SCMP_SYS(sigaltstack),
+			SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+			SCMP_SYS(getppid), SCMP_SYS(mincore) };
+
+		for (size_t i = 0; i < OB_NELEM(runtime); i++)
+			if (seccomp_rule_add(
+				ctx, SCMP_ACT_ALLOW, runtime[i], 0) != 0)
+				goto out;
+	}
+	/* Memory, but never executable. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+		SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+		SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0)
+		goto out;
+	rc = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return rc;
+}
+
+static void
+child(int (*fn)(void *arg, int report_fd), void *arg,
+    const struct ob_sandbox_limits *lim, int report_fd)
+{
+	int rc;
+
+	if (set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
+		0 ||
+	    (!SANITIZED &&
+		set_limit(RLIMIT_AS, lim->address_space, lim->address_space) !=
+		    0) ||
+	    set_limit(RLIMIT_FSIZE, lim->file_size, lim->file_size) != 0 ||
+	    set_limit(RLIMIT_CORE, 0, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || filter() != 0)
+		_exit(-OB_EINTERNAL);
+	rc = fn(arg, report_fd);
+	_exit(rc <= 0 && rc > -127 ? -rc : -OB_EINTERNAL);
+}
+
+static const char *
+signal_why(int sig)
+{
+	switch (sig) {
+	case SIGXCPU:
+		return "it used up its CPU time";
+	case SIGXFSZ:
+		return "its output was too large";
+	case SIGSYS:
+		return "it made a system call the sandbox forbids";
+	case SIGKILL:
+		return "it was killed (CPU time, or the wall clock)";
+	case SIGABRT:
+		return "it aborted (perhaps out of memory)";
+	default:
+		return "it crashed";
+	}
+}
+
+int
+ob_sandbox_run(int (*fn)(void *arg, int report_fd), void *arg,
+    const struct ob_sandbox_limits *lim, struct ob_buf *report, int *child_rc,
+    const char **why)
+{
+	struct timespec t0, now;
+	bool killed = false;
+	int p[2], status = 0;
+	pid_t pid;
+	char buf[4096];
+
+	*child_rc = OB_EINTERNAL;
+	*why = "";
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return OB_EIO;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return OB_EIO;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(fn, arg, lim, p[1]);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		long spent, left;
+		ssize_t n;
+		int pr;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (long)(now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000;
+		left = (long)lim->wall_seconds * 1000 - spent;
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		pr = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr <= 0)
+			continue;
+		n = read(p[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* the child closed it: it is exiting */
+		/* Past the cap the rest is dropped: the report is a summary. */
+		if (report->len + (size_t)n <= OB_SANDBOX_REPORT_MAX &&
+		    ob_buf_append(report, buf, (size_t)n) != 0)
+			continue;
+	}
+	close(p[0]);
+	/* The pipe may close before the child is done: the clock still
+	 * runs until it has exited. */
+	for (;;) {
+		const struct timespec tick = { 0, 10 * 1000 * 1000 };
+		pid_t w = waitpid(pid, &status, killed ? 0 : WNOHANG);
+		long spent;
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (long)(now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (!killed && spent >= (long)lim->wall_seconds * 1000) {
+			kill(pid, SIGKILL);
+			killed = true;
+		} else if (w == 0) {
+			nanosleep(&tick, NULL);
+		}
+	}
+	if (killed) {
+		*why = "it ran out of time";
+		return OB_EAGAIN;
+	}
+	if (WIFSIGNALED(status)) {
+		*why = signal_why(WTERMSIG(status));
+		return OB_EAGAIN;
+	}
+	*child_rc = WIFEXITED(status) ? -WEXITSTATUS(status) : OB_EINTERNAL;
+	return 0;
+}
