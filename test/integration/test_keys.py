@@ -171,3 +171,13 @@ def test_grants_and_the_one_tenant_rule(scratch_db, tmp_path):
         assert want in actions
     r = ctl(scratch_db, "audit", "verify")
     assert r.returncode == 0 and "chain intact" in r.stdout
+
+
+def test_files_in_the_database(scratch_db):
+    """test/unit/test_filestore.c against the migrated scratch database:
+    stored in chunks, read back the same, refused when tampered with."""
+    r = subprocess.run([str(BUILD / "test" / "unit" / "test_filestore")],
+                       env=scratch_db.env(), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "0 failed" in r.stderr
