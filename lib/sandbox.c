@@ -133,13 +133,43 @@ out:
 	return rc;
 }
 
+static bool
+kept(int fd, const int *keep, size_t nkeep, int report_fd)
+{
+	if (fd <= 2 || fd == report_fd)
+		return true;
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* Closes every descriptor the child was not given. */
+static int
+close_others(const int *keep, size_t nkeep, int report_fd)
+{
+	struct rlimit rl;
+	int max = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536)
+		max = (int)rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		if (!kept(fd, keep, nkeep, report_fd))
+			(void)close(fd);
+	return 0;
+}
+
 static void
-child(int (*fn)(void *arg, int report_fd), void *arg,
-    const struct ob_sandbox_limits *lim, int report_fd)
+child(int (*fn)(void *arg, int report_fd), void *arg, const int *keep,
+    size_t nkeep, const struct ob_sandbox_limits *lim, int report_fd)
 {
 	int rc;
 
-	if (set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
+	if (close_others(keep, nkeep, report_fd) != 0 ||
+	    set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
 		0 ||
 	    (!SANITIZED &&
 		set_limit(RLIMIT_AS, lim->address_space, lim->address_space) !=
@@ -172,9 +202,9 @@ signal_why(int sig)
 }
 
 int
-ob_sandbox_run(int (*fn)(void *arg, int report_fd), void *arg,
-    const struct ob_sandbox_limits *lim, struct ob_buf *report, int *child_rc,
-    const char **why)
+ob_sandbox_run(int (*fn)(void *arg, int report_fd), void *arg, const int *keep,
+    size_t nkeep, const struct ob_sandbox_limits *lim, struct ob_buf *report,
+    int *child_rc, const char **why)
 {
 	struct timespec t0, now;
 	bool killed = false;
@@ -194,7 +224,7 @@ ob_sandbox_run(int (*fn)(void *arg, int report_fd), void *arg,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(fn, arg, lim, p[1]);
+		child(fn, arg, keep, nkeep, lim, p[1]);
 	}
 	close(p[1]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

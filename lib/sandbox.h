@@ -11,9 +11,11 @@
  *     name and creating sockets fail with EACCES, so a library that
  *     tries degrades instead of dying; anything else kills the child
  *     (SIGSYS);
- * then runs fn(arg) and exits with its result.  The child has only the
- * descriptors the parent had; it must not touch anything but those it
- * is given (the caller closes the rest before, or passes them in arg).
+ * then runs fn(arg) and exits with its result.  Before the filter goes
+ * on, the child closes every descriptor but 0-2, its report pipe and
+ * the keep[nkeep] the caller names (the files fn works on): a parser
+ * taken over by its input finds no database connection, no listening
+ * socket, nothing but its own files to write to.
  *
  * The parent waits at most lim->wall_seconds (then kills the child),
  * reads what the child wrote to its report pipe (at most
@@ -52,7 +54,7 @@ extern const struct ob_sandbox_limits ob_sandbox_default_limits;
  * pipe: what it writes there reaches the parent's report buffer.
  */
 int ob_sandbox_run(int (*fn)(void *arg, int report_fd), void *arg,
-    const struct ob_sandbox_limits *lim, struct ob_buf *report, int *child_rc,
-    const char **why) OB_MUST_CHECK;
+    const int *keep, size_t nkeep, const struct ob_sandbox_limits *lim,
+    struct ob_buf *report, int *child_rc, const char **why) OB_MUST_CHECK;
 
 #endif

@@ -41,6 +41,8 @@ extern const struct ob_stmt admin_tenant_stmts[];
 extern const size_t admin_tenant_nstmts;
 extern const struct ob_stmt admin_user_stmts[];
 extern const size_t admin_user_nstmts;
+extern const struct ob_stmt file_stmts[];
+extern const size_t file_nstmts;
 extern const struct ob_stmt stats_stmts[];
 extern const size_t stats_nstmts;
 
@@ -63,6 +65,17 @@ bool cases_path_id(struct ob_req *r, char out[24]);
 int cases_render(
     struct ob_req *r, const char *id, int status, const char *error);
 
+/*
+ * files.c: the case's complete files as the template's "files" list
+ * (fid, name, type, size, date, reporter, report lines) and has_files,
+ * inside the view's transaction; and a scrub report's lines as a list.
+ */
+int cases_list_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
+    const struct ob_keypair *case_kp, const char *tenant_id,
+    const char *case_id) OB_MUST_CHECK;
+void cases_report_lines(
+    struct ob_tctx *ctx, const char *list, const char *report);
+
 int h_list(struct ob_req *r);
 int h_view(struct ob_req *r);
 int h_acknowledge(struct ob_req *r);
@@ -81,6 +94,7 @@ int h_admin_user_add(struct ob_req *r);
 int h_admin_user(struct ob_req *r);
 int h_admin_user_act(struct ob_req *r);
 int h_admin_audit(struct ob_req *r);
+int h_file_download(struct ob_req *r);
 int h_stats(struct ob_req *r);
 int h_stats_csv(struct ob_req *r);
 

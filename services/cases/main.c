@@ -9,6 +9,7 @@
 #include "lib/accounts.h"
 #include "lib/audit.h"
 #include "lib/auth.h"
+#include "lib/filestore.h"
 #include "lib/i18n.h"
 #include "lib/item.h"
 #include "lib/questionnaire.h"
@@ -157,6 +158,8 @@ static const struct ob_route routes[] = {
 	    POST, "/cases/{id}/category", h_category, HANDLER, category_fields),
 	OB_ROUTE(POST, "/cases/{id}/reply", h_reply, HANDLER, text_fields),
 	OB_ROUTE(POST, "/cases/{id}/notes", h_note, HANDLER, text_fields),
+	OB_ROUTE(
+	    GET, "/cases/{id}/files/{fid}", h_file_download, HANDLER, NULL),
 	OB_ROUTE(GET, "/admin/", h_admin_home, ADMIN, NULL),
 	OB_ROUTE(GET, "/admin/tenants", h_admin_tenants, ADMIN, NULL),
 	OB_ROUTE(POST, "/admin/tenants", h_admin_tenant_add, ADMIN,
@@ -202,9 +205,11 @@ static const struct ob_stmt *const more[] = {
 	admin_tenant_stmts,
 	admin_user_stmts,
 	stats_stmts,
+	ob_filestore_stmts,
+	file_stmts,
 	NULL,
 };
-static size_t nmore[11];
+static size_t nmore[13];
 
 static struct ob_service cases = {
 	.name = "cases",
@@ -233,5 +238,7 @@ main(int argc, char **argv)
 	nmore[8] = admin_tenant_nstmts;
 	nmore[9] = admin_user_nstmts;
 	nmore[10] = stats_nstmts;
+	nmore[11] = ob_filestore_nstmts;
+	nmore[12] = file_nstmts;
 	return ob_service_main(&cases, argc, argv);
 }

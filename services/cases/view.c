@@ -246,6 +246,8 @@ view_tx(struct ob_db *db, void *arg)
 				  : cases_outcome_label(PQgetvalue(c, 0, 11)));
 	ob_tctx_set(v->ctx, "assignee", "");
 	ob_tctx_setf(v->ctx, "title", "%s %s", _("Case"), PQgetvalue(c, 0, 1));
+	if ((rc = cases_list_files(v->r, db, v->ctx, kp, tid, v->case_id)) != 0)
+		goto out;
 	show_items(v, tid, kp, items);
 	show_events(v, events);
 	show_choices(v, c, members, cats, ncats);

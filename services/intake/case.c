@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/form.h"
+#include "lib/filestore.h"
 #include "lib/i18n.h"
 #include "lib/item.h"
 #include "lib/log.h"
@@ -29,6 +30,10 @@ const struct ob_stmt case_stmts[] = {
 	{ "cs_case",
 	    "SELECT status, category, opened_on, closed_on, public_key "
 	    "FROM cases WHERE tenant_id = $1 AND id = $2",
+	    2 },
+	{ "cs_files",
+	    "SELECT id, created_on FROM files WHERE tenant_id = $1 AND "
+	    "case_id = $2 AND side = 'reporter' AND complete ORDER BY id",
 	    2 },
 	{ "cs_items",
 	    "SELECT id, kind, side, key_sealed, ciphertext, created_on "
@@ -104,6 +109,38 @@ show_report(struct ob_req *r, struct ob_tctx *ctx, const char *text)
 	}
 }
 
+/* The reporter's own uploads, with what was removed from each. */
+static int
+own_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
+    const struct ob_keypair *kp)
+{
+	const struct ob_reporter *s = ob_reporter_current(r);
+	const char *params[2] = { s->tenant.id, s->case_id };
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = ob_db_exec(db, "cs_files", 2, params, &res)) != 0)
+		return rc;
+	ob_tctx_set_list(ctx, "files");
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct ob_tctx *f = ob_tctx_add_item(ctx, "files");
+		struct ob_file_meta m;
+
+		if (ob_file_meta(db, r->arena, kp, s->tenant.id, s->case_id,
+			PQgetvalue(res, i, 0), &m) != 0) {
+			ob_log_error(r->rid, "intake: a file does not open");
+			m.name = _("(this file cannot be shown)");
+			m.report = "";
+		}
+		ob_tctx_set(f, "name", m.name);
+		ob_tctx_set(f, "date", PQgetvalue(res, i, 1));
+		intake_report_lines(f, "report", m.report);
+	}
+	ob_tctx_set_bool(ctx, "has_files", PQntuples(res) > 0);
+	PQclear(res);
+	return 0;
+}
+
 static int
 view_tx(struct ob_db *db, void *arg)
 {
@@ -158,6 +195,7 @@ view_tx(struct ob_db *db, void *arg)
 		    text ? text : _("This message cannot be shown."));
 	}
 	ob_tctx_set_bool(v->ctx, "has_messages", nmessages > 0);
+	rc = own_files(r, db, v->ctx, kp);
 out:
 	ob_keypair_free(kp);
 	PQclear(c);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/filestore.h"
 #include "lib/i18n.h"
 #include "lib/item.h"
 #include "lib/reporter.h"
@@ -127,8 +128,8 @@ setup(struct ob_app *app, struct ob_buf *err)
 }
 
 static const struct ob_stmt *const more[] = { ob_reporter_stmts, ob_item_stmts,
-	report_stmts, followup_stmts, case_stmts, NULL };
-static size_t nmore[5];
+	report_stmts, followup_stmts, case_stmts, ob_filestore_stmts, NULL };
+static size_t nmore[6];
 
 static struct ob_service intake = {
 	.name = "intake",
@@ -152,5 +153,6 @@ main(int argc, char **argv)
 	nmore[2] = report_nstmts;
 	nmore[3] = followup_nstmts;
 	nmore[4] = case_stmts_n;
+	nmore[5] = ob_filestore_nstmts;
 	return ob_service_main(&intake, argc, argv);
 }

@@ -105,3 +105,19 @@ h_tenant(struct ob_req *r)
 	paragraphs(r, ctx, "channels", t->external_channels);
 	return ob_page_render(r, 200, "tenant", ctx);
 }
+
+void
+intake_report_lines(struct ob_tctx *ctx, const char *list, const char *report)
+{
+	const char *p = report;
+
+	ob_tctx_set_list(ctx, list);
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		ob_tctx_setf(
+		    ob_tctx_add_item(ctx, list), "text", "%.*s", (int)len, p);
+		p = end ? end + 1 : NULL;
+	}
+}

@@ -112,6 +112,21 @@ map_exec(void *arg, int fd)
 	return p == MAP_FAILED ? OB_EPERM : 0;
 }
 
+/* Reports which of the parent's descriptors it can still use. */
+static int
+look_around(void *arg, int fd)
+{
+	const int *open_fds = arg;
+	char line[64];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line), "fd %d %s\n", open_fds[i],
+		    fcntl(open_fds[i], F_GETFD) == -1 ? "closed" : "open");
+		(void)say(fd, line);
+	}
+	return 0;
+}
+
 static int
 close_early(void *arg, int fd)
 {
@@ -130,18 +145,39 @@ main(void)
 	const char *why = NULL;
 	int rc = 1, p[2];
 
-	CHECK_INT(ob_sandbox_run(fine, NULL, &lim, &rep, &rc, &why), 0);
+	CHECK_INT(
+	    ob_sandbox_run(fine, NULL, NULL, 0, &lim, &rep, &rc, &why), 0);
 	CHECK_INT(rc, 0);
 	CHECK_STR(ob_buf_cstr(&rep), "removed: everything\n");
 
 	ob_buf_reset(&rep);
-	CHECK_INT(ob_sandbox_run(refuse, NULL, &lim, &rep, &rc, &why), 0);
+	CHECK_INT(
+	    ob_sandbox_run(refuse, NULL, NULL, 0, &lim, &rep, &rc, &why), 0);
 	CHECK_INT(rc, OB_EINVAL);
 	CHECK_STR(ob_buf_cstr(&rep), "refused: not a file\n");
 
+	/* Only what it was given: the other descriptors are closed. */
+	{
+		int secret = open("/dev/null", O_RDONLY);
+		int given = open("/dev/null", O_RDONLY);
+		int fds[2] = { secret, given };
+		char want[64];
+
+		ob_buf_reset(&rep);
+		CHECK_INT(ob_sandbox_run(look_around, fds, &given, 1, &lim,
+			      &rep, &rc, &why),
+		    0);
+		snprintf(want, sizeof(want), "fd %d closed\nfd %d open\n",
+		    secret, given);
+		CHECK_STR(ob_buf_cstr(&rep), want);
+		close(secret);
+		close(given);
+	}
+
 	/* No files by name, no network: refused, not fatal. */
 	ob_buf_reset(&rep);
-	CHECK_INT(ob_sandbox_run(try_files, NULL, &lim, &rep, &rc, &why), 0);
+	CHECK_INT(
+	    ob_sandbox_run(try_files, NULL, NULL, 0, &lim, &rep, &rc, &why), 0);
 	CHECK_INT(rc, 0);
 	CHECK(strstr(ob_buf_cstr(&rep), "open -1 13\n") != NULL);
 	CHECK(strstr(ob_buf_cstr(&rep), "socket -1 13\n") != NULL);
@@ -149,16 +185,18 @@ main(void)
 	/* A loop meets the CPU limit. */
 	lim.cpu_seconds = 1;
 	lim.wall_seconds = 20;
-	CHECK_INT(ob_sandbox_run(spin, NULL, &lim, &rep, &rc, &why), OB_EAGAIN);
+	CHECK_INT(ob_sandbox_run(spin, NULL, NULL, 0, &lim, &rep, &rc, &why),
+	    OB_EAGAIN);
 	CHECK(strstr(why, "CPU") != NULL || strstr(why, "killed") != NULL);
 
 	/* A hang meets the wall clock, even after closing its report. */
 	CHECK_INT(pipe(p), 0);
 	lim.wall_seconds = 1;
-	CHECK_INT(ob_sandbox_run(hang, p, &lim, &rep, &rc, &why), OB_EAGAIN);
-	CHECK_STR(why, "it ran out of time");
 	CHECK_INT(
-	    ob_sandbox_run(close_early, p, &lim, &rep, &rc, &why), OB_EAGAIN);
+	    ob_sandbox_run(hang, p, p, 2, &lim, &rep, &rc, &why), OB_EAGAIN);
+	CHECK_STR(why, "it ran out of time");
+	CHECK_INT(ob_sandbox_run(close_early, p, p, 2, &lim, &rep, &rc, &why),
+	    OB_EAGAIN);
 	CHECK_STR(why, "it ran out of time");
 	close(p[0]);
 	close(p[1]);
@@ -168,17 +206,18 @@ main(void)
 	ob_buf_reset(&rep);
 	rc = 0;
 	if (SANITIZED) {
-		CHECK_INT(
-		    ob_sandbox_run(exec_something, NULL, &lim, &rep, &rc, &why),
+		CHECK_INT(ob_sandbox_run(exec_something, NULL, NULL, 0, &lim,
+			      &rep, &rc, &why),
 		    0);
 		CHECK_INT(rc, OB_EPERM);
 	} else {
-		CHECK_INT(
-		    ob_sandbox_run(exec_something, NULL, &lim, &rep, &rc, &why),
+		CHECK_INT(ob_sandbox_run(exec_something, NULL, NULL, 0, &lim,
+			      &rep, &rc, &why),
 		    OB_EAGAIN);
 		CHECK(strstr(why, "system call") != NULL);
 		CHECK(strstr(ob_buf_cstr(&rep), "exec refused") == NULL);
-		CHECK_INT(ob_sandbox_run(map_exec, NULL, &lim, &rep, &rc, &why),
+		CHECK_INT(ob_sandbox_run(
+			      map_exec, NULL, NULL, 0, &lim, &rep, &rc, &why),
 		    OB_EAGAIN);
 	}
 	ob_buf_release(&rep);
