@@ -32,6 +32,13 @@ const struct ob_stmt ob_reporter_stmts[] = {
 	    "'30 minutes' WHERE tenant_id = $1 AND token_hash = $2 "
 	    "AND expires_at > now() RETURNING case_id, case_sk_wrapped",
 	    2 },
+	/* For the scrub pool, which writes into the case and never reads
+	 * it: the session, not the key it holds. */
+	{ "rep_touch_nokey",
+	    "UPDATE reporter_sessions SET expires_at = now() + interval "
+	    "'30 minutes' WHERE tenant_id = $1 AND token_hash = $2 "
+	    "AND expires_at > now() RETURNING case_id",
+	    2 },
 	{ "rep_delete",
 	    "DELETE FROM reporter_sessions WHERE tenant_id = $1 "
 	    "AND token_hash = $2",
@@ -175,7 +182,7 @@ ob_reporter_end(struct ob_db *db, const struct ob_reporter *s)
 /* The session of the cookie under tenant t; OB_ENOENT if none lives. */
 static int
 lookup(struct ob_db *db, const struct ob_tenant *t, const char *value,
-    struct ob_reporter *out)
+    bool with_key, struct ob_reporter *out)
 {
 	char h_hash[HEX(OB_KEY_BYTES)];
 	const char *params[2] = { t->id, h_hash };
@@ -186,7 +193,8 @@ lookup(struct ob_db *db, const struct ob_tenant *t, const char *value,
 	if (value == NULL || ob_token_parse(value, &out->token) != 0)
 		return OB_ENOENT;
 	if ((rc = token_hash_hex(&out->token, h_hash)) != 0 ||
-	    (rc = ob_db_exec(db, "rep_touch", 2, params, &res)) != 0)
+	    (rc = ob_db_exec(db, with_key ? "rep_touch" : "rep_touch_nokey", 2,
+		 params, &res)) != 0)
 		goto out;
 	if (PQntuples(res) != 1) {
 		rc = OB_ENOENT;
@@ -195,8 +203,9 @@ lookup(struct ob_db *db, const struct ob_tenant *t, const char *value,
 	out->tenant = *t;
 	if (ob_strlcpy(out->case_id, PQgetvalue(res, 0, 0),
 		sizeof(out->case_id)) != 0 ||
-	    ob_db_unhex(PQgetvalue(res, 0, 1), out->sk_wrapped,
-		sizeof(out->sk_wrapped)) != 0)
+	    (with_key &&
+		ob_db_unhex(PQgetvalue(res, 0, 1), out->sk_wrapped,
+		    sizeof(out->sk_wrapped)) != 0))
 		rc = OB_EINTERNAL;
 out:
 	if (rc != 0)
@@ -216,8 +225,8 @@ refuse(struct ob_req *r, const struct ob_tenant *t)
 	return ob_page_redirect(r, path) == 0 ? OB_EDONE : OB_EINTERNAL;
 }
 
-int
-ob_reporter_authorize(struct ob_req *r)
+static int
+authorize(struct ob_req *r, bool with_key)
 {
 	struct ob_app *app = r->app;
 	const struct ob_tenant *t = NULL;
@@ -232,7 +241,8 @@ ob_reporter_authorize(struct ob_req *r)
 		return rc;
 	/* In the arena: wiped when the request ends. */
 	s = ob_arena_alloc(r->arena, sizeof(*s));
-	rc = lookup(app->db, t, ob_req_cookie(r, OB_REPORTER_COOKIE), s);
+	rc = lookup(
+	    app->db, t, ob_req_cookie(r, OB_REPORTER_COOKIE), with_key, s);
 	if (rc == OB_ENOENT)
 		return refuse(r, t);
 	if (rc != 0)
@@ -240,6 +250,18 @@ ob_reporter_authorize(struct ob_req *r)
 	r->user = s;
 	r->csrf_session = &s->token;
 	return 0;
+}
+
+int
+ob_reporter_authorize(struct ob_req *r)
+{
+	return authorize(r, true);
+}
+
+int
+ob_reporter_authorize_nokey(struct ob_req *r)
+{
+	return authorize(r, false);
 }
 
 struct ob_reporter *

@@ -84,6 +84,13 @@ int ob_reporter_end(
 /* The intake pool's authorize hook (see above). */
 int ob_reporter_authorize(struct ob_req *r);
 
+/*
+ * The same for a pool that writes into the case and never reads it
+ * (scrub): the session is found and touched, but its wrapped case key
+ * is not read (the role may not), so ob_reporter_keypair fails.
+ */
+int ob_reporter_authorize_nokey(struct ob_req *r);
+
 /* The session ob_reporter_authorize found, or NULL. */
 struct ob_reporter *ob_reporter_current(const struct ob_req *r);
 
