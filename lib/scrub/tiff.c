@@ -113,6 +113,8 @@ struct tiff {
 	struct ob_imgio *io;
 	struct ob_tiff t;
 	uint64_t entries; /* IFDs, entries and strips seen, for max_entries */
+	uint64_t copied; /* bytes of strips and tiles copied */
+	unsigned described; /* EXIF and GPS IFDs named in the report */
 };
 
 static bool
@@ -227,8 +229,12 @@ read_page(struct tiff *x, uint32_t ifd, bool first, struct page *p, bool *skip)
 			/* Name what the EXIF and GPS directories held. */
 			why = x->io->why;
 			if ((e.tag == 0x8769 || e.tag == 0x8825) &&
-			    ob_tiff_uint(&x->t, &e, 0, &v) == 0)
+			    x->described < 4 &&
+			    ob_tiff_uint(&x->t, &e, 0, &v) == 0) {
+				/* Pages may all point at one large IFD. */
+				x->described++;
 				ob_tiff_describe(&x->t, v, "EXIF ");
+			}
 			x->io->why = why;
 			continue;
 		}
@@ -333,6 +339,14 @@ write_page(struct tiff *x, struct page *p, uint64_t *link)
 		if ((rc = ob_tiff_uint(&x->t, p->offsets, i, &off)) != 0 ||
 		    (rc = ob_tiff_uint(&x->t, p->counts, i, &cnt)) != 0)
 			return rc;
+		/*
+		 * Strips of a real file do not overlap, so copying more than
+		 * the whole file means pages share their data: a bomb.
+		 */
+		x->copied += cnt;
+		if (x->copied > x->io->size)
+			return ob_imgio_fail(x->io, OB_ETOOBIG,
+			    "TIFF pages share their image data (a bomb)");
 		/* An empty tile may point anywhere: nothing is read. */
 		if (cnt > 0 && (rc = ob_imgio_copy(x->io, off, cnt)) != 0)
 			return rc;
