@@ -231,6 +231,24 @@ ob_imgrd_read(struct ob_imgrd *rd, void *p, size_t n)
 }
 
 int
+ob_imgrd_find(struct ob_imgrd *rd, unsigned char c)
+{
+	const unsigned char *hit;
+	int rc;
+
+	for (;;) {
+		if (rd->pos >= rd->len && (rc = fill(rd)) != 0)
+			return rc;
+		hit = memchr(rd->b + rd->pos, c, rd->len - rd->pos);
+		if (hit != NULL) {
+			rd->pos = (size_t)(hit - rd->b);
+			return 0;
+		}
+		rd->pos = rd->len;
+	}
+}
+
+int
 ob_imgrd_skip(struct ob_imgrd *rd, uint64_t n)
 {
 	uint64_t off = ob_imgrd_tell(rd);

@@ -84,6 +84,11 @@ uint64_t ob_imgrd_tell(const struct ob_imgrd *rd);
 int ob_imgrd_byte(struct ob_imgrd *rd, unsigned char *c) OB_MUST_CHECK;
 /* Exactly n bytes; OB_EINVAL if the input ends first. */
 int ob_imgrd_read(struct ob_imgrd *rd, void *p, size_t n) OB_MUST_CHECK;
+/*
+ * Moves to the next byte equal to c (which is then the next one read);
+ * OB_EINVAL if the input ends first.
+ */
+int ob_imgrd_find(struct ob_imgrd *rd, unsigned char c) OB_MUST_CHECK;
 /* Skips n bytes; OB_EINVAL if that passes the end of the input. */
 int ob_imgrd_skip(struct ob_imgrd *rd, uint64_t n) OB_MUST_CHECK;
 

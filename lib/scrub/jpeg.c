@@ -196,10 +196,9 @@ scan_data(struct jpeg *j, unsigned char *next)
 	int rc;
 
 	for (;;) {
-		if ((rc = ob_imgrd_byte(j->rd, &c)) != 0)
+		if ((rc = ob_imgrd_find(j->rd, 0xFF)) != 0 ||
+		    (rc = ob_imgrd_byte(j->rd, &c)) != 0)
 			return rc;
-		if (c != 0xFF)
-			continue;
 		do
 			if ((rc = ob_imgrd_byte(j->rd, &c)) != 0)
 				return rc;

@@ -65,27 +65,37 @@ static const struct {
 
 struct png {
 	struct ob_imgio *io;
-	uint32_t crc[256];
+	uint32_t crc[4][256];
 	bool exif_seen;
 };
 
+/* CRC-32 four bytes at a time ("slicing by 4"): t[0] is the usual table. */
 static void
-crc_init(uint32_t t[256])
+crc_init(uint32_t t[4][256])
 {
 	for (uint32_t n = 0; n < 256; n++) {
 		uint32_t c = n;
 
 		for (int k = 0; k < 8; k++)
 			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		t[n] = c;
+		t[0][n] = c;
 	}
+	for (uint32_t n = 0; n < 256; n++)
+		for (int k = 1; k < 4; k++)
+			t[k][n] = (t[k - 1][n] >> 8) ^ t[0][t[k - 1][n] & 0xFF];
 }
 
 static uint32_t
-crc_update(const uint32_t t[256], uint32_t c, const unsigned char *p, size_t n)
+crc_update(uint32_t t[4][256], uint32_t c, const unsigned char *p, size_t n)
 {
+	for (; n >= 4; p += 4, n -= 4) {
+		c ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		c = t[3][c & 0xFF] ^ t[2][(c >> 8) & 0xFF] ^
+		    t[1][(c >> 16) & 0xFF] ^ t[0][c >> 24];
+	}
 	while (n-- > 0)
-		c = t[(c ^ *p++) & 0xFF] ^ (c >> 8);
+		c = t[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
 	return c;
 }
 
