@@ -98,6 +98,9 @@ exif(struct jpeg *j, uint64_t off, size_t len)
 	j->exif_seen = true;
 	if (!first || o == 1)
 		return 0;
+	if (!minimal)
+		ob_scrub_note(j->io->rep, "changed",
+		    "orientation kept, alone, in a new EXIF block");
 	memcpy(block, EXIF_ID, 6);
 	ob_tiff_orientation_block(block + 6, o);
 	if ((rc = put_segment_head(j, 0xE1, sizeof(block))) != 0)

@@ -172,6 +172,9 @@ exif(struct png *p, uint64_t off, uint32_t len)
 		ob_scrub_note(p->io->rep, "removed", "EXIF data");
 	if (!first || o == 1)
 		return 0;
+	if (!minimal)
+		ob_scrub_note(p->io->rep, "changed",
+		    "orientation kept, alone, in a new EXIF block");
 	ob_tiff_orientation_block(block, o);
 	return put_chunk(p, "eXIf", block, sizeof(block));
 }

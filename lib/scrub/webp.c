@@ -170,6 +170,9 @@ exif(struct webp *w, const struct chunk *c)
 	/* Only an extended file may have one (a simple one is only VP8). */
 	if (!first || o == 1 || !w->extended)
 		return 0;
+	if (!minimal)
+		ob_scrub_note(w->io->rep, "changed",
+		    "orientation kept, alone, in a new EXIF block");
 	memcpy(out, "EXIF", 4);
 	ob_put_le32(out + 4, OB_TIFF_ORIENT_LEN);
 	ob_tiff_orientation_block(out + 8, o);
