@@ -1,10 +1,18 @@
 /*
  * The format families Ombud scrubs, in the order ob_scrub_sniff tries
  * them (lib/scrub/scrub.h).  A family is added here with its module.
+ * Longer, more specific magic numbers come first: BMP's two letters
+ * last.
  */
+#include "lib/scrub/image.h"
 #include "lib/scrub/scrub.h"
 
 const struct ob_scrub_family ob_scrub_families[] = {
-	{ NULL, NULL, NULL, NULL },
+	{ "webp", "image/webp", ob_scrub_webp, ob_scrub_webp_sniff },
+	{ "png", "image/png", ob_scrub_png, ob_scrub_png_sniff },
+	{ "gif", "image/gif", ob_scrub_gif, ob_scrub_gif_sniff },
+	{ "tiff", "image/tiff", ob_scrub_tiff, ob_scrub_tiff_sniff },
+	{ "jpeg", "image/jpeg", ob_scrub_jpeg, ob_scrub_jpeg_sniff },
+	{ "bmp", "image/bmp", ob_scrub_bmp, ob_scrub_bmp_sniff },
 };
-const size_t ob_scrub_nfamilies = 0;
+const size_t ob_scrub_nfamilies = OB_NELEM(ob_scrub_families);
