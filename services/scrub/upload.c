@@ -185,6 +185,7 @@ result(struct upload *u, bool stored, const char *text)
 	ob_tctx_set(f, "name", u->name);
 	ob_tctx_set_bool(f, "stored", stored);
 	ob_tctx_set(f, "error", text ? text : "");
+	ob_tctx_set_list(f, "report");
 	return f;
 }
 

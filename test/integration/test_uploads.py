@@ -119,3 +119,68 @@ def test_the_pool_serves_on(stack, world):
     assert r.status_code == 200 and "No file was chosen" in r.text
     assert stack.children("scrub") == pids
     assert t
+
+
+def test_a_reporters_picture_reaches_the_handler_clean(stack, world):
+    """A PNG with a canary in a text chunk: stored with its report,
+    listed for the reporter, downloaded by the handler without the
+    canary and with the same image data."""
+    s = reporter(stack, "files", world["receipt"])
+    picture = png([("Author", "canary-png-author Jane Roe"),
+                   ("Comment", "canary-png-comment")])
+    assert b"canary-png-author" in picture
+    before = count_files(stack)
+    r = upload(stack, s, "/t/files/case/files", "/t/files/case",
+               [("../../evil/holiday photo.png", picture, "image/png")])
+    assert r.status_code == 200, r.text
+    item = page(r).select_one("li.file")
+    assert "holiday photo.png" in item.text and "evil" not in item.text
+    report = [li.text for li in item.select("ul.report li")]
+    assert any(l.startswith("removed:") for l in report), report
+    assert "canary" not in r.text
+    assert count_files(stack)[0] == before[0] + 1
+    doc = page(s.get(stack.url + "/t/files/case"))
+    assert "holiday photo.png" in doc.find(id="files").parent.text
+
+    h = sign_in(stack, *world["handler"])
+    doc = page(h.get(stack.url + f"/cases/{world['case']}"))
+    link = doc.select_one("li.file a")
+    assert link.text == "holiday photo.png"
+    r = h.get(stack.url + link["href"])
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/octet-stream"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "attachment" in r.headers["content-disposition"]
+    assert "holiday%20photo.png" in r.headers["content-disposition"]
+    body = r.content
+    assert body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"canary" not in body
+    # The pixels are the same bytes.
+    assert picture[picture.index(b"IDAT") - 4:] == body[body.index(b"IDAT") - 4:]
+    with stack.db() as c, c.cursor() as cur:
+        cur.execute("SELECT count(*) FROM audit_log WHERE action = "
+                    "'case.file_download' AND case_id = %s", (world["case"],))
+        assert cur.fetchone()[0] == 1
+        # Only ciphertext in the database.
+        cur.execute("SELECT string_agg(encode(data, 'escape'), '') FROM "
+                    "file_chunks")
+        assert "IHDR" not in (cur.fetchone()[0] or "")
+
+
+def test_a_handlers_upload_and_the_walls_around_it(stack, world):
+    h = sign_in(stack, *world["handler"])
+    path = f"/cases/{world['case']}"
+    r = upload(stack, h, path + "/files", path,
+               [("scan.png", png([("Software", "canary-scanner")]),
+                 "image/png")])
+    assert r.status_code == 200 and "stored" in r.text
+    doc = page(h.get(stack.url + path))
+    assert any("scan.png" in li.text and "from a handler" in li.text
+               for li in doc.select("li.file"))
+    # Another tenant's case, a case that does not exist: not there.
+    r = upload(stack, h, "/cases/99999999/files", path,
+               [("x.png", png(), "image/png")])
+    assert r.status_code == 404
+    # The reporter sees only their own uploads.
+    s = reporter(stack, "files", world["receipt"])
+    assert "scan.png" not in s.get(stack.url + "/t/files/case").text
