@@ -65,15 +65,17 @@ struct rec {
 	int fail_at; /* fail the fail_at-th callback (1-based) */
 	int fail_rc;
 	struct ob_multipart *self; /* for the reentrancy test */
-	int reenter_rc;
+	int reenter_rc, reenter_rc2;
 };
 
 static int
 rec_step(struct rec *r)
 {
 	r->calls++;
-	if (r->self != NULL)
+	if (r->self != NULL) {
 		r->reenter_rc = ob_multipart_feed(r->self, "x", 1);
+		r->reenter_rc2 = ob_multipart_finish(r->self);
+	}
 	return r->calls == r->fail_at ? r->fail_rc : 0;
 }
 
@@ -902,6 +904,7 @@ test_callback_errors(void)
 		r.self = p;
 		CHECK_INT(ob_multipart_feed(p, body, sizeof(body) - 1), 0);
 		CHECK_INT(r.reenter_rc, OB_EINTERNAL);
+		CHECK_INT(r.reenter_rc2, OB_EINTERNAL);
 		CHECK_INT(ob_multipart_finish(p), 0);
 		CHECK_STR(ob_buf_cstr(&r.t), "{a}1{/1}{b}2{/1}");
 		ob_multipart_free(p);
