@@ -61,6 +61,9 @@ filter(void)
 		SCMP_SYS(fstat),
 		SCMP_SYS(newfstatat),
 		SCMP_SYS(ftruncate),
+		/* Anonymous memory files for a container's members: no
+		 * name, no file system. */
+		SCMP_SYS(memfd_create),
 		SCMP_SYS(fcntl),
 		SCMP_SYS(dup),
 		SCMP_SYS(brk),

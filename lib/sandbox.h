@@ -6,8 +6,9 @@
  *   - rlimits: CPU seconds, address space, size of any file it writes,
  *     no core dumps, no new processes;
  *   - a seccomp filter (libseccomp) that allows reading, writing and
- *     seeking the descriptors it was given, memory (no executable
- *     mappings), time, random numbers and exiting.  Opening files by
+ *     seeking the descriptors it was given, anonymous memory files
+ *     (memfd: a container's members), memory (no executable mappings),
+ *     time, random numbers and exiting.  Opening files by
  *     name and creating sockets fail with EACCES, so a library that
  *     tries degrades instead of dying; anything else kills the child
  *     (SIGSYS);
