@@ -229,6 +229,9 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 	t.nattr = nattr;
 	t.attrs = attrs;
 	act = r->element ? r->element(r->ctx, &t, &text, &why) : OB_XML_KEEP;
+	/* A part keeps its root element, or it is no XML at all. */
+	if (act == OB_XML_DROP && x->depth == 1)
+		act = OB_XML_EMPTY;
 	if (act == OB_XML_DROP) {
 		x->drop_at = x->depth;
 		note(x, why);
