@@ -273,49 +273,102 @@ unknown_kind(const unsigned char *h, size_t n, const char *name)
 	return "embedded files of a type no cleaner knows";
 }
 
+/*
+ * An embedded member on its way out.  Its first bytes decide: a file
+ * no scrubber knows streams straight into the output; one a scrubber
+ * knows goes to a memfd first, because scrubbers read a descriptor.
+ */
+struct emb {
+	struct ob_office_pkg *pkg;
+	const char *name;
+	unsigned char head[OB_SCRUB_SNIFF_BYTES];
+	size_t hlen;
+	bool decided;
+	const struct ob_scrub_family *f;
+	int tmp;
+};
+
+static int
+emb_decide(struct emb *m)
+{
+	struct ob_office_pkg *pkg = m->pkg;
+
+	m->decided = true;
+	m->f = ob_scrub_sniff(m->head, m->hlen);
+	if (m->f == NULL) {
+		ob_scrub_note(pkg->rep, "not-checked", "%s",
+		    unknown_kind(m->head, m->hlen, m->name));
+		return ob_zipw_write(pkg->zw, m->head, m->hlen);
+	}
+	if ((m->tmp = memfd_create("ob-embedded", MFD_CLOEXEC)) < 0) {
+		ob_scrub_note(
+		    pkg->rep, "refused", "a temporary file could not be made");
+		return OB_EIO;
+	}
+	return fd_sink(&m->tmp, m->head, m->hlen);
+}
+
+static int
+emb_sink(void *ctx, const void *p, size_t n)
+{
+	struct emb *m = ctx;
+	int rc;
+
+	if (!m->decided) {
+		size_t k = sizeof(m->head) - m->hlen;
+
+		if (k > n)
+			k = n;
+		memcpy(m->head + m->hlen, p, k);
+		m->hlen += k;
+		p = (const char *)p + k;
+		n -= k;
+		if (m->hlen < sizeof(m->head))
+			return 0;
+		if ((rc = emb_decide(m)) != 0)
+			return rc;
+	}
+	if (n == 0)
+		return 0;
+	if (m->f == NULL)
+		return ob_zipw_write(m->pkg->zw, p, n);
+	return fd_sink(&m->tmp, p, n);
+}
+
 static int
 embedded(struct ob_office_pkg *pkg, uint64_t i, const struct ob_zip_entry *e)
 {
 	struct ob_scrub_limits deeper = *pkg->lim;
-	unsigned char head[OB_SCRUB_SNIFF_BYTES];
-	const struct ob_scrub_family *f;
-	int tin = -1, tout = -1, rc;
-	size_t got;
+	struct emb m;
+	int tout = -1, rc;
 
 	if (e->size == 0)
 		return 0;
-	if ((tin = memfd_create("ob-embedded", MFD_CLOEXEC)) < 0 ||
-	    (tout = memfd_create("ob-embedded-out", MFD_CLOEXEC)) < 0) {
+	memset(&m, 0, sizeof(m));
+	m.pkg = pkg;
+	m.name = e->name;
+	m.tmp = -1;
+	if ((rc = ob_zipr_read(pkg->zr, i, emb_sink, &m)) != 0 ||
+	    (!m.decided && (rc = emb_decide(&m)) != 0) || m.f == NULL)
+		goto out;
+	if ((tout = memfd_create("ob-embedded-out", MFD_CLOEXEC)) < 0) {
 		ob_scrub_note(
 		    pkg->rep, "refused", "a temporary file could not be made");
 		rc = OB_EIO;
 		goto out;
 	}
-	if ((rc = ob_zipr_read(pkg->zr, i, fd_sink, &tin)) != 0)
-		goto out;
-	if (ob_pread_full(tin, head, sizeof(head), 0, &got) != 0) {
-		rc = OB_EIO;
-		goto out;
-	}
-	f = ob_scrub_sniff(head, got);
-	if (f == NULL) {
-		ob_scrub_note(pkg->rep, "not-checked", "%s",
-		    unknown_kind(head, got, e->name));
-		rc = copy_fd(pkg, tin);
-		goto out;
-	}
 	/* What is left of this document's budget, not a fresh one. */
 	deeper.max_expanded -= ob_zipr_expanded(pkg->zr);
-	rc = ob_scrub_embedded(tin, tout, &deeper, pkg->rep);
+	rc = ob_scrub_embedded(m.tmp, tout, &deeper, pkg->rep);
 	if (rc != 0) {
 		ob_scrub_note(pkg->rep, "refused",
-		    "an embedded file (%s) could not be cleaned", f->mime);
+		    "an embedded file (%s) could not be cleaned", m.f->mime);
 		goto out;
 	}
 	rc = copy_fd(pkg, tout);
 out:
-	if (tin >= 0)
-		close(tin);
+	if (m.tmp >= 0)
+		close(m.tmp);
 	if (tout >= 0)
 		close(tout);
 	return rc;

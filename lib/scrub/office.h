@@ -22,8 +22,11 @@
  * Members are written in the archive's order, except that the family's
  * `first` names come first (ODF's mimetype must; a sniffer looks for
  * OOXML's [Content_Types].xml there).  Members are inflated one at a
- * time, XML parts streamed, embedded files through memfd temporaries:
- * memory does not grow with the document.
+ * time and streamed: XML parts through the rewriter, unknown files
+ * straight through; only a file a scrubber takes goes through two memfd
+ * temporaries (scrubbers read and write descriptors), so the sandbox
+ * around a scrubber must allow memfd_create.  Memory does not grow with
+ * the document.
  */
 #ifndef OB_SCRUB_OFFICE_H
 #define OB_SCRUB_OFFICE_H
