@@ -256,6 +256,8 @@ unknown_kind(const unsigned char *h, size_t n, const char *name)
 	    (n >= 44 && h[0] == 1 && h[1] == 0 && h[2] == 0 && h[3] == 0 &&
 		memcmp(h + 40, " EMF", 4) == 0))
 		return "embedded vector pictures (EMF/WMF)";
+	if (n >= 6 && memcmp(h, "VCLMTF", 6) == 0)
+		return "embedded vector pictures (SVM)";
 	if ((n >= 3 && memcmp(h, "\xff\xd8\xff", 3) == 0) ||
 	    (n >= 8 && memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0) ||
 	    (n >= 4 && memcmp(h, "GIF8", 4) == 0) ||
