@@ -7,7 +7,13 @@
 #include "lib/scrub/image.h"
 #include "lib/scrub/scrub.h"
 
+#include "lib/scrub/office.h"
+
 const struct ob_scrub_family ob_scrub_families[] = {
+	{ "odf", "application/vnd.oasis.opendocument", ob_scrub_odf,
+	    ob_sniff_odf },
+	{ "ooxml", "application/vnd.openxmlformats-officedocument",
+	    ob_scrub_ooxml, ob_sniff_ooxml },
 	{ "webp", "image/webp", ob_scrub_webp, ob_scrub_webp_sniff },
 	{ "png", "image/png", ob_scrub_png, ob_scrub_png_sniff },
 	{ "gif", "image/gif", ob_scrub_gif, ob_scrub_gif_sniff },
