@@ -5,9 +5,8 @@
  * last.
  */
 #include "lib/scrub/image.h"
-#include "lib/scrub/scrub.h"
-
 #include "lib/scrub/office.h"
+#include "lib/scrub/scrub.h"
 
 const struct ob_scrub_family ob_scrub_families[] = {
 	{ "odf", "application/vnd.oasis.opendocument", ob_scrub_odf,
