@@ -4,18 +4,21 @@
  *
  * A file is read as: tags at the start (ID3v2, any number, and an APE
  * tag with a header), then MPEG audio frames, then tags at the end in
- * any order (APEv1/v2, Lyrics3 v1/v2, ID3v1 with the enhanced "TAG+"
- * block before it, ID3v2 with a "3DI" footer).  Only what parses as
- * frames of one stream is kept: the first frame must start a run of
- * CHAIN frames of the same version, layer and sample rate, and after
- * that each frame must follow the last.  An ID3v2 tag between frames
- * (streams cut together) is removed; any other bytes that are not
- * frames are dropped and the report says so, so nothing we did not
- * understand reaches the output.
+ * any order (APEv1/v2, Lyrics3 v1/v2, ID3v1, the enhanced "TAG+" block,
+ * ID3v2 with a "3DI" footer).  Only what parses as frames of one stream
+ * is kept: the first frame must start a run of CHAIN frames of the same
+ * version, layer and sample rate, and after that each frame must follow
+ * the last.  An ID3v2 tag between frames (streams cut together) is
+ * removed; any other bytes that are not frames are dropped and the
+ * report says so, so nothing we did not understand reaches the output.
+ * The tags at the end are found from the end backwards but only taken
+ * for tags where the frames stop (see frames()), so that a file of
+ * frames alone - our own output - scrubs to itself.
  *
  * Kept: the Xing/Info/LAME or VBRI header frame, which is shaped like an
  * audio frame and which decoders use for seeking and gapless playback.
  * It names the encoder (e.g. "LAME3.100"): reported as not checked.
+ * Whatever a frame carries inside (ancillary data) is kept with it.
  * Refused: a stream without frames (OB_EINVAL), free-format bitrate
  * (OB_EUNSUPP: frame lengths cannot be known without decoding).
  */
@@ -30,11 +33,21 @@
 #define APE_LEN 32 /* an APE header or footer */
 #define LYRICS3V1_MAX 5100
 
+/* A tag found at the end of the file. */
+enum tail_kind { T_ID3V1, T_ID3V1_PLUS, T_APE, T_LYRICS3, T_ID3V2 };
+
+struct seg {
+	uint64_t off, len;
+	enum tail_kind kind;
+};
+
 struct mp3 {
 	struct ob_mio io;
 	const struct ob_scrub_limits *lim;
 	struct ob_scrub_report *rep;
 	uint64_t entries;
+	struct seg segs[TAIL_TAGS]; /* tags at the end, in file order */
+	unsigned nsegs;
 };
 
 /* One MPEG audio frame header. */
@@ -360,37 +373,35 @@ digits(const unsigned char *p, size_t n, uint64_t *v)
 }
 
 /*
- * Takes one tag off the end, if there is one there: *endp moves back
- * over it and *found says so.  Bytes that only look like a tag (a size
- * that does not add up) are not refused but left to the frame walk,
- * which keeps them only if they are frames: the last frame of our own
- * output could end with such bytes, and it must scrub again.
+ * Finds one tag at the end (before *endp), if there is one: it is added
+ * to c->segs and *endp moves back over it.  Bytes that only look like a
+ * tag (a size that does not add up) are not refused but left to the
+ * frame walk.
  */
 static int
 tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 {
 	const unsigned char *p;
-	uint64_t end = *endp, room = end - start, len;
+	uint64_t end = *endp, room = end - start, len = 0;
+	enum tail_kind kind = T_ID3V1;
 	int rc;
 
 	*found = false;
 	if (room >= ID3V1_LEN) {
-		if ((rc = ob_mio_peek(&c->io, end - ID3V1_LEN, 3, &p)) != 0)
+		if ((rc = ob_mio_peek(&c->io, end - ID3V1_LEN, 4, &p)) != 0)
 			return rc;
 		if (memcmp(p, "TAG", 3) == 0) {
-			end -= ID3V1_LEN;
-			ob_scrub_note(c->rep, "removed",
-			    "ID3v1 tag (title, artist, album, year, comment)");
-			if (end - start >= ID3V1_PLUS_LEN) {
-				if ((rc = ob_mio_peek(&c->io,
-					 end - ID3V1_PLUS_LEN, 4, &p)) != 0)
-					return rc;
-				if (memcmp(p, "TAG+", 4) == 0) {
-					end -= ID3V1_PLUS_LEN;
-					ob_scrub_note(c->rep, "removed",
-					    "enhanced ID3v1 tag (TAG+)");
-				}
-			}
+			len = ID3V1_LEN;
+			goto found;
+		}
+	}
+	if (room >= ID3V1_PLUS_LEN) {
+		if ((rc = ob_mio_peek(&c->io, end - ID3V1_PLUS_LEN, 4, &p)) !=
+		    0)
+			return rc;
+		if (memcmp(p, "TAG+", 4) == 0) {
+			kind = T_ID3V1_PLUS;
+			len = ID3V1_PLUS_LEN;
 			goto found;
 		}
 	}
@@ -404,9 +415,8 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 			if (ob_le32(p + 20) & (1u << 31))
 				len += APE_LEN;
 			if (len < APE_LEN || len > room)
-				return 0; /* not a tag: left to the frame walk */
-			end -= len;
-			ob_scrub_note(c->rep, "removed", "APE tag");
+				return 0;
+			kind = T_APE;
 			goto found;
 		}
 	}
@@ -416,14 +426,13 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 		if (memcmp(p + 6, "LYRICS200", 9) == 0) {
 			/* Six digits: the size from LYRICSBEGIN to them. */
 			if (!digits(p, 6, &len) || len < 11 || len + 15 > room)
-				return 0; /* not a tag: left to the frame walk */
+				return 0;
 			len += 15;
 			if ((rc = ob_mio_peek(&c->io, end - len, 11, &p)) != 0)
 				return rc;
 			if (memcmp(p, "LYRICSBEGIN", 11) != 0)
-				return 0; /* not a tag: left to the frame walk */
-			end -= len;
-			ob_scrub_note(c->rep, "removed", "Lyrics3 tag");
+				return 0;
+			kind = T_LYRICS3;
 			goto found;
 		}
 		if (memcmp(p + 6, "LYRICSEND", 9) == 0) {
@@ -439,9 +448,9 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 				return rc;
 			hit = memmem(p, (size_t)w - 9, "LYRICSBEGIN", 11);
 			if (hit == NULL)
-				return 0; /* not a tag: left to the frame walk */
-			end -= w - (uint64_t)(hit - p);
-			ob_scrub_note(c->rep, "removed", "Lyrics3 tag");
+				return 0;
+			len = w - (uint64_t)(hit - p);
+			kind = T_LYRICS3;
 			goto found;
 		}
 	}
@@ -454,22 +463,50 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 			    ((uint64_t)p[6] << 21 | (uint64_t)p[7] << 14 |
 				(uint64_t)p[8] << 7 | p[9]);
 			if (len > room)
-				return 0; /* not a tag: left to the frame walk */
+				return 0;
 			if ((rc = ob_mio_peek(&c->io, end - len, 10, &p)) != 0)
 				return rc;
 			if (id3v2_len(p) != len)
-				return 0; /* not a tag: left to the frame walk */
-			if ((rc = id3v2_notes(c, end - len, len)) != 0)
-				return rc;
-			end -= len;
+				return 0;
+			kind = T_ID3V2;
 			goto found;
 		}
 	}
 	return 0;
 found:
+	if (c->nsegs == TAIL_TAGS)
+		return 0; /* the rest is left to the frame walk */
+	c->segs[c->nsegs].off = end - len;
+	c->segs[c->nsegs].len = len;
+	c->segs[c->nsegs].kind = kind;
+	c->nsegs++;
 	*found = true;
-	*endp = end;
+	*endp = end - len;
 	return count_entry(c);
+}
+
+/* Says in the report what a tag at the end held. */
+static int
+note_tail(struct mp3 *c, const struct seg *t)
+{
+	switch (t->kind) {
+	case T_ID3V1:
+		ob_scrub_note(c->rep, "removed",
+		    "ID3v1 tag (title, artist, album, year, comment)");
+		break;
+	case T_ID3V1_PLUS:
+		ob_scrub_note(c->rep, "removed", "enhanced ID3v1 tag (TAG+)");
+		break;
+	case T_APE:
+		ob_scrub_note(c->rep, "removed", "APE tag");
+		break;
+	case T_LYRICS3:
+		ob_scrub_note(c->rep, "removed", "Lyrics3 tag");
+		break;
+	case T_ID3V2:
+		return id3v2_notes(c, t->off, t->len);
+	}
+	return 0;
 }
 
 /*
@@ -505,16 +542,19 @@ chain_at(struct mp3 *c, uint64_t pos, uint64_t end, const struct mpa *ref,
 	return 0;
 }
 
-/* The first stream start at or after pos, or end if there is none. */
+/*
+ * The first stream start at or after pos and before limit (the chain
+ * may run on to end), or limit if there is none.
+ */
 static int
-resync(struct mp3 *c, uint64_t pos, uint64_t end, const struct mpa *ref,
-    struct mpa *h, uint64_t *at)
+resync(struct mp3 *c, uint64_t pos, uint64_t limit, uint64_t end,
+    const struct mpa *ref, struct mpa *h, uint64_t *at)
 {
 	const unsigned char *p;
 	bool ok;
 	int rc;
 
-	for (; end - pos >= 4; pos++) {
+	for (; pos < limit && end - pos >= 4; pos++) {
 		if ((rc = ob_mio_peek(&c->io, pos, 2, &p)) != 0)
 			return rc;
 		if (p[0] != 0xff || (p[1] & 0xe0) != 0xe0)
@@ -526,7 +566,24 @@ resync(struct mp3 *c, uint64_t pos, uint64_t end, const struct mpa *ref,
 			return 0;
 		}
 	}
-	*at = end;
+	*at = limit;
+	return 0;
+}
+
+/* Whether the frames go on at pos: the end, or another frame. */
+static int
+continues(struct mp3 *c, uint64_t pos, const struct mpa *ref, bool *yes)
+{
+	const unsigned char *p;
+	struct mpa h;
+	int rc;
+
+	*yes = pos == c->io.size;
+	if (*yes || c->io.size - pos < 4)
+		return 0;
+	if ((rc = ob_mio_peek(&c->io, pos, 4, &p)) != 0)
+		return rc;
+	*yes = mpa_header(p, &h) == HDR_OK && same_stream(ref, &h);
 	return 0;
 }
 
@@ -547,30 +604,71 @@ note_encoder_header(struct mp3 *c, uint64_t pos, const struct mpa *h)
 	return 0;
 }
 
-/* Copies the frames between start and end, dropping what is not one. */
+/*
+ * Copies the frames from start to the end of the file, dropping what is
+ * not one.  A tag found at the end (c->segs) is only taken for one where
+ * the frames stop: if a frame of the stream starts where the tag would,
+ * or a frame runs over its start and the frames go on after it, those
+ * bytes are audio that happens to look like a tag.  So a file that is
+ * all frames - our own output - comes out unchanged.
+ */
 static int
-frames(struct mp3 *c, uint64_t start, uint64_t end)
+frames(struct mp3 *c, uint64_t start)
 {
 	const unsigned char *p;
 	struct mpa ref = { 0 }, h;
-	uint64_t pos = start, run = start, at, len;
-	bool have_ref = false, synced = false, dropped = false;
+	uint64_t size = c->io.size, pos = start, run = start, at, len, limit;
+	unsigned si = 0;
+	bool have_ref = false, synced = false, dropped = false, ok;
 	int rc;
 
 	/* Without a bitrate a frame's length is only known by decoding. */
-	if (end - start >= 4) {
+	if (size - start >= 4) {
 		if ((rc = ob_mio_peek(&c->io, start, 4, &p)) != 0)
 			return rc;
 		if (mpa_header(p, &h) == HDR_FREE)
 			return ob_mio_refuse(c->rep, OB_EUNSUPP,
 			    "MP3 with a free-format bitrate");
 	}
-	while (pos < end) {
-		if (synced && end - pos >= 4) {
+	while (pos < size) {
+		while (si < c->nsegs && c->segs[si].off < pos)
+			si++;
+		if (si < c->nsegs && c->segs[si].off == pos) {
+			if ((rc = chain_at(c, pos, size, have_ref ? &ref : NULL,
+				 &h, &ok)) != 0)
+				return rc;
+			if (ok) {
+				si++; /* frames, not a tag */
+				continue;
+			}
+			if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0 ||
+			    (rc = note_tail(c, &c->segs[si])) != 0)
+				return rc;
+			pos = run = pos + c->segs[si].len;
+			synced = false;
+			continue;
+		}
+		if (synced && size - pos >= 4) {
 			if ((rc = ob_mio_peek(&c->io, pos, 4, &p)) != 0)
 				return rc;
 			if (mpa_header(p, &h) == HDR_OK &&
-			    same_stream(&ref, &h) && h.len <= end - pos) {
+			    same_stream(&ref, &h) && h.len <= size - pos) {
+				if (si < c->nsegs &&
+				    c->segs[si].off < pos + h.len) {
+					if ((rc = continues(c, pos + h.len,
+						 &ref, &ok)) != 0)
+						return rc;
+					if (!ok) {
+						/* Cut short by the tag. */
+						if ((rc = ob_mio_copy(&c->io,
+							 run, pos - run)) != 0)
+							return rc;
+						dropped = true;
+						pos = run = c->segs[si].off;
+						synced = false;
+						continue;
+					}
+				}
 				pos += h.len;
 				continue;
 			}
@@ -578,10 +676,10 @@ frames(struct mp3 *c, uint64_t start, uint64_t end)
 		synced = false;
 		if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0)
 			return rc;
-		if (end - pos >= 10) {
+		if (size - pos >= 10) {
 			if ((rc = ob_mio_peek(&c->io, pos, 10, &p)) != 0)
 				return rc;
-			if ((len = id3v2_len(p)) != 0 && len <= end - pos) {
+			if ((len = id3v2_len(p)) != 0 && len <= size - pos) {
 				if ((rc = count_entry(c)) != 0 ||
 				    (rc = id3v2_notes(c, pos, len)) != 0)
 					return rc;
@@ -589,23 +687,26 @@ frames(struct mp3 *c, uint64_t start, uint64_t end)
 				continue;
 			}
 		}
-		if ((rc = resync(
-			 c, pos, end, have_ref ? &ref : NULL, &h, &at)) != 0)
+		limit = si < c->nsegs ? c->segs[si].off : size;
+		if ((rc = resync(c, pos, limit, size, have_ref ? &ref : NULL,
+			 &h, &at)) != 0)
 			return rc;
-		if (at == end && !have_ref)
-			return ob_mio_refuse(c->rep, OB_EINVAL,
-			    "no MPEG audio frames in the file");
 		if (at != pos)
 			dropped = true;
+		pos = run = at;
+		if (at == limit)
+			continue;
 		if (!have_ref) {
 			ref = h;
 			have_ref = true;
 			if ((rc = note_encoder_header(c, at, &h)) != 0)
 				return rc;
 		}
-		pos = run = at;
 		synced = true;
 	}
+	if (!have_ref)
+		return ob_mio_refuse(
+		    c->rep, OB_EINVAL, "no MPEG audio frames in the file");
 	if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0)
 		return rc;
 	if (dropped)
@@ -623,11 +724,17 @@ run(struct mp3 *c)
 
 	if ((rc = head_tags(c, &start, end)) != 0)
 		return rc;
-	/* More than TAIL_TAGS are left to the frame walk too. */
-	for (unsigned i = 0; found && i < TAIL_TAGS; i++)
+	while (found)
 		if ((rc = tail_tag(c, start, &end, &found)) != 0)
 			return rc;
-	return frames(c, start, end);
+	/* Found from the end backwards; the frame walk goes forwards. */
+	for (unsigned i = 0; i < c->nsegs / 2; i++) {
+		struct seg t = c->segs[i];
+
+		c->segs[i] = c->segs[c->nsegs - 1 - i];
+		c->segs[c->nsegs - 1 - i] = t;
+	}
+	return frames(c, start);
 }
 
 int

@@ -18,8 +18,10 @@
  *      byte ranges of its samples are listed;
  *   3. the file is written: moov from memory, each moof read, walked
  *      and written the same way, mdat copied with the listed ranges
- *      zeroed, free space zeroed, any other top-level box we do not
- *      know replaced by 'free'.
+ *      zeroed, free space (free, skip, wide) zeroed, and every other
+ *      top-level box but ftyp, styp, sidx, ssix, mfra and pdin - meta,
+ *      uuid (XMP and vendors'), emsg (may carry ID3), prft (wall-clock
+ *      time), PICT/pnot previews, anything unknown - replaced by 'free'.
  *
  * Removed anywhere in moov or moof: udta (titles, authors, '\xa9xyz'
  * locations, '\xa9mak'/'\xa9mod' device, GoPro FIRM/LENS/CAME/SETT/MUID/
@@ -31,8 +33,9 @@
  * and AVIF images and Canon CR3 raw files (OB_EUNSUPP: their 'meta'
  * and 'uuid' boxes are the image), a fragmented file with a timed
  * metadata track (its samples are in moof runs we do not follow).
- * Not checked: what encoders write inside the compressed streams, and
- * timecode tracks.
+ * Not checked: what encoders write inside the compressed streams,
+ * timecode tracks, and text or subtitle tracks (content to us, but some
+ * drones write their position there).
  */
 #include "lib/scrub/media.h"
 
@@ -633,6 +636,12 @@ trak(struct mp4 *c, unsigned char *q, const struct box *b, unsigned depth)
 		    "timed metadata track (GPS, sensor or camera data)");
 		return 0;
 	}
+	if (t.handler == FCC('t', 'e', 'x', 't') ||
+	    t.handler == FCC('s', 'b', 't', 'l') ||
+	    t.handler == FCC('s', 'u', 'b', 't'))
+		ob_scrub_note(c->rep, "not-checked",
+		    "text or subtitle track (kept as content; some cameras "
+		    "and drones write positions there)");
 	if (t.handler == FCC('t', 'm', 'c', 'd'))
 		ob_scrub_note(c->rep, "not-checked",
 		    "timecode track (may hold the time of day of the "
@@ -785,7 +794,11 @@ child(struct mp4 *c, unsigned char *q, const struct box *b, uint32_t parent,
 	return 0;
 }
 
-/* Walks the boxes of a container (len bytes at p), changing them. */
+/*
+ * Walks the boxes of a container (len bytes at p), changing them.
+ * depth counts the containers opened below moov or moof: stbl's boxes
+ * are at 4, the deepest this walker goes.
+ */
 static int
 walk(struct mp4 *c, unsigned char *p, size_t len, uint32_t parent,
     unsigned depth, struct track *t)
@@ -1011,7 +1024,7 @@ put_moof(struct mp4 *c, uint64_t off, const struct box *b)
 	if ((rc = load(c, off, b, &p)) != 0)
 		goto out;
 	if ((rc = walk(c, p + b->hlen, (size_t)(b->size - b->hlen),
-		 FCC('m', 'o', 'o', 'f'), 1, &t)) != 0)
+		 FCC('m', 'o', 'o', 'f'), 0, &t)) != 0)
 		goto out;
 	rc = ob_mio_put(&c->io, p, (size_t)b->size);
 out:
@@ -1126,7 +1139,7 @@ run(struct mp4 *c)
 	c->moov_buf = moov;
 	if ((rc = walk(c, moov + c->moov.hlen,
 		 (size_t)(c->moov.size - c->moov.hlen), FCC('m', 'o', 'o', 'v'),
-		 1, &t)) != 0)
+		 0, &t)) != 0)
 		return rc;
 	if (c->have_moof && c->removed_tracks > 0)
 		return refuse(c, OB_EUNSUPP,

@@ -194,7 +194,8 @@ def make_mp4(path, video=True, fmt=None, gpmd=True, xmp=True, exiftool=True,
     ffmpeg(*src, *codecs, *meta_args(), "-metadata", f"location={GPS}",
            "-metadata", "creation_time=2021-02-03T04:05:06Z",
            "-metadata", f"make={SERIAL}", "-metadata", f"model={SERIAL}",
-           "-movflags", movflags, *(["-f", fmt] if fmt else []), path)
+           *(["-movflags", movflags] if movflags else []),
+           *(["-f", fmt] if fmt else []), path)
     if gpmd:
         add_gpmd_track(path)
     if xmp and exiftool:
@@ -205,7 +206,6 @@ def make_mp4(path, video=True, fmt=None, gpmd=True, xmp=True, exiftool=True,
                         "-XMP-exif:GPSLongitude=2.2945",
                         f"-UserData:Author={NAME}",
                         f"-UserData:Make={SERIAL}",
-                        f"-UserData:Software={SOFT}",
                         str(path)], check=True)
     if xmp:
         with open(path, "ab") as f:

@@ -217,8 +217,12 @@ def check_mp4(src, dst, report, video=True):
 @pytest.mark.parametrize("kind", ["mp4", "mov", "m4a"])
 def test_mp4_mov_m4a(tmp_path, kind):
     video = kind != "m4a"
+    # The M4A gets iTunes-style tags (udta/meta/ilst), the others
+    # QuickTime keys (meta/keys, 'mdta').
     src = fx.make_mp4(tmp_path / f"in.{kind}", video=video,
-                      fmt={"mov": "mov", "m4a": "ipod"}.get(kind))
+                      fmt={"mov": "mov", "m4a": "ipod"}.get(kind),
+                      movflags=None if kind == "m4a" else
+                      "use_metadata_tags")
     data = src.read_bytes()
     assert set(present(data)) >= {fx.NAME, fx.MAIL, fx.TITLE, fx.SERIAL,
                                   "48.8584"}
