@@ -1,10 +1,11 @@
 /*
  * The format families Ombud scrubs, in the order ob_scrub_sniff tries
  * them (lib/scrub/scrub.h).  A family is added here with its module.
- * Longer, more specific magic numbers come first: BMP's two letters
- * last.
+ * Longer, more specific magic numbers come first; BMP's two letters
+ * and MP3's frame sync, the weakest tests, come last.
  */
 #include "lib/scrub/image.h"
+#include "lib/scrub/media.h"
 #include "lib/scrub/office.h"
 #include "lib/scrub/scrub.h"
 
@@ -18,6 +19,10 @@ const struct ob_scrub_family ob_scrub_families[] = {
 	{ "gif", "image/gif", ob_scrub_gif, ob_scrub_gif_sniff },
 	{ "tiff", "image/tiff", ob_scrub_tiff, ob_scrub_tiff_sniff },
 	{ "jpeg", "image/jpeg", ob_scrub_jpeg, ob_scrub_jpeg_sniff },
+	{ "mp4", "video/mp4", ob_scrub_mp4, ob_scrub_mp4_sniff },
+	{ "riff", "audio/wav, video/x-msvideo", ob_scrub_riff,
+	    ob_scrub_riff_sniff },
 	{ "bmp", "image/bmp", ob_scrub_bmp, ob_scrub_bmp_sniff },
+	{ "mp3", "audio/mpeg", ob_scrub_mp3, ob_scrub_mp3_sniff },
 };
 const size_t ob_scrub_nfamilies = OB_NELEM(ob_scrub_families);
