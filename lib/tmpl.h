@@ -116,6 +116,15 @@ struct ob_tctx *ob_tctx_add_item(struct ob_tctx *c, const char *list_name);
 void ob_tctx_set_list(struct ob_tctx *c, const char *list_name);
 
 /*
+ * Makes list_name a list (ob_tctx_set_list) with one item per piece of
+ * text between separators sep (e.g. "\n" for a scrub report's lines,
+ * "\n\n" for paragraphs), each piece as the item's "text"; empty pieces
+ * are skipped.  text NULL is an empty list.
+ */
+void ob_tctx_split(struct ob_tctx *c, const char *list_name, const char *text,
+    const char *sep);
+
+/*
  * The nested context name (made on first use) for dotted lookups
  * ({{name.field}}) and for {{#name}} sections.
  */

@@ -266,3 +266,21 @@ ob_tctx_set_html_literal(
 	e->is_literal = true;
 	e->u.literal = literal;
 }
+
+void
+ob_tctx_split(
+    struct ob_tctx *c, const char *list_name, const char *text, const char *sep)
+{
+	const char *p = text;
+
+	ob_tctx_set_list(c, list_name);
+	while (p != NULL && *p != '\0') {
+		const char *end = strstr(p, sep);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > 0)
+			ob_tctx_setf(ob_tctx_add_item(c, list_name), "text",
+			    "%.*s", (int)len, p);
+		p = end ? end + strlen(sep) : NULL;
+	}
+}

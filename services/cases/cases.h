@@ -68,13 +68,11 @@ int cases_render(
 /*
  * files.c: the case's complete files as the template's "files" list
  * (fid, name, type, size, date, reporter, report lines) and has_files,
- * inside the view's transaction; and a scrub report's lines as a list.
+ * inside the view's transaction.
  */
 int cases_list_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
     const struct ob_keypair *case_kp, const char *tenant_id,
     const char *case_id) OB_MUST_CHECK;
-void cases_report_lines(
-    struct ob_tctx *ctx, const char *list, const char *report);
 
 int h_list(struct ob_req *r);
 int h_view(struct ob_req *r);

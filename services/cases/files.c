@@ -46,23 +46,6 @@ human_size(uint64_t n, char out[32])
 		snprintf(out, 32, "%.1f MB", (double)n / (1024 * 1024));
 }
 
-/* Report lines "kind: text" as list items of the template. */
-void
-cases_report_lines(struct ob_tctx *ctx, const char *list, const char *report)
-{
-	const char *p = report;
-
-	ob_tctx_set_list(ctx, list);
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		struct ob_tctx *l = ob_tctx_add_item(ctx, list);
-
-		ob_tctx_setf(l, "text", "%.*s", (int)len, p);
-		p = end ? end + 1 : NULL;
-	}
-}
-
 int
 cases_list_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
     const struct ob_keypair *case_kp, const char *tenant_id,
@@ -98,7 +81,7 @@ cases_list_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
 		ob_tctx_set(f, "date", PQgetvalue(res, i, 2));
 		ob_tctx_set_bool(f, "reporter",
 		    strcmp(PQgetvalue(res, i, 1), "reporter") == 0);
-		cases_report_lines(f, "report", m.report);
+		ob_tctx_split(f, "report", m.report, "\n");
 	}
 	ob_tctx_set_bool(ctx, "has_files", PQntuples(res) > 0);
 	PQclear(res);

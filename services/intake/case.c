@@ -134,7 +134,7 @@ own_files(struct ob_req *r, struct ob_db *db, struct ob_tctx *ctx,
 		}
 		ob_tctx_set(f, "name", m.name);
 		ob_tctx_set(f, "date", PQgetvalue(res, i, 1));
-		intake_report_lines(f, "report", m.report);
+		ob_tctx_split(f, "report", m.report, "\n");
 	}
 	ob_tctx_set_bool(ctx, "has_files", PQntuples(res) > 0);
 	PQclear(res);

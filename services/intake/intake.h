@@ -60,10 +60,6 @@ int intake_categories(struct ob_req *r, const struct ob_tenant *t,
 int intake_notify(struct ob_db *db, const struct intake_state *st,
     const char *tenant_id, const char *case_id, const char *what) OB_MUST_CHECK;
 
-/* A scrub report's "kind: text" lines as the list list of ctx (text). */
-void intake_report_lines(
-    struct ob_tctx *ctx, const char *list, const char *report);
-
 /* Number of code points in valid UTF-8 s. */
 size_t intake_chars(const char *s);
 

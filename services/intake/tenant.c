@@ -62,29 +62,6 @@ intake_ctx(
 	return ctx;
 }
 
-/* Splits text into paragraphs at blank lines (the page has no markup). */
-static void
-paragraphs(
-    struct ob_req *r, struct ob_tctx *ctx, const char *list, const char *text)
-{
-	const char *p = text;
-
-	ob_tctx_set_list(ctx, list);
-	while (p != NULL && *p != '\0') {
-		const char *end = strstr(p, "\n\n");
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len > 0) {
-			char *s = ob_arena_alloc(r->arena, len + 1);
-
-			memcpy(s, p, len);
-			s[len] = '\0';
-			ob_tctx_set(ob_tctx_add_item(ctx, list), "text", s);
-		}
-		p = end ? end + 2 : NULL;
-	}
-}
-
 int
 h_tenant(struct ob_req *r)
 {
@@ -102,22 +79,7 @@ h_tenant(struct ob_req *r)
 	for (size_t i = 0; i < n; i++)
 		ob_tctx_set(ob_tctx_add_item(ctx, "categories"), "label",
 		    cats[i].label);
-	paragraphs(r, ctx, "channels", t->external_channels);
+	/* Paragraphs at blank lines: the text has no markup. */
+	ob_tctx_split(ctx, "channels", t->external_channels, "\n\n");
 	return ob_page_render(r, 200, "tenant", ctx);
-}
-
-void
-intake_report_lines(struct ob_tctx *ctx, const char *list, const char *report)
-{
-	const char *p = report;
-
-	ob_tctx_set_list(ctx, list);
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		ob_tctx_setf(
-		    ob_tctx_add_item(ctx, list), "text", "%.*s", (int)len, p);
-		p = end ? end + 1 : NULL;
-	}
 }

@@ -123,9 +123,6 @@ scrub_child(void *arg, int report_fd)
 	f = ob_scrub_sniff(head, (size_t)n);
 	if (f == NULL)
 		return OB_EUNSUPP;
-	snprintf(line, sizeof(line), "family: %s\n", f->name);
-	if ((rc = say(report_fd, line)) != 0)
-		return rc;
 	rc = f->scrub(j->in, j->out, &ob_scrub_default_limits, &rep);
 	if (say(report_fd, ob_buf_cstr(&rep.lines)) != 0 && rc == 0)
 		rc = OB_EIO;
@@ -176,35 +173,16 @@ in_session(struct upload *u, int (*fn)(struct ob_db *db, void *arg), void *arg)
 			   : ob_auth_tx(u->r, fn, arg);
 }
 
-/* One result line of the page. */
-static struct ob_tctx *
-result(struct upload *u, bool stored, const char *text)
+/* One result line of the page, with the file's report (or NULL). */
+static void
+result(struct upload *u, bool stored, const char *text, const char *report)
 {
 	struct ob_tctx *f = ob_tctx_add_item(u->ctx, "files");
 
 	ob_tctx_set(f, "name", u->name);
 	ob_tctx_set_bool(f, "stored", stored);
 	ob_tctx_set(f, "error", text ? text : "");
-	ob_tctx_set_list(f, "report");
-	return f;
-}
-
-/* The report minus our own type/family lines, for people. */
-static void
-report_lines(struct ob_tctx *f, const char *report)
-{
-	const char *p = report;
-
-	ob_tctx_set_list(f, "report");
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (strncmp(p, "family: ", 8) != 0)
-			ob_tctx_setf(ob_tctx_add_item(f, "report"), "text",
-			    "%.*s", (int)len, p);
-		p = end ? end + 1 : NULL;
-	}
+	ob_tctx_split(f, "report", report, "\n");
 }
 
 static void
@@ -222,7 +200,7 @@ finish_file(struct upload *u)
 
 	j.out = memfd_create("scrubbed", MFD_CLOEXEC);
 	if (j.out < 0 || lseek(u->fd, 0, SEEK_SET) != 0) {
-		result(u, false, _("The file could not be processed."));
+		result(u, false, _("The file could not be processed."), NULL);
 		u->refused++;
 		goto out;
 	}
@@ -243,27 +221,26 @@ finish_file(struct upload *u)
 		ob_log_warn(u->r->rid, "scrub: the report is full");
 	if (rc != 0) {
 		ob_log_warn(u->r->rid, "scrub: a file's child died: %s", why);
-		report_lines(result(u, false,
-				 _("The file could not be checked safely and "
-				   "was not stored.")),
+		result(u, false,
+		    _("The file could not be checked safely and "
+		      "was not stored."),
 		    ob_buf_cstr(&report));
 		u->refused++;
 		goto out;
 	}
 	if (child_rc == OB_EUNSUPP && !st->keep_unknown) {
-		report_lines(
-		    result(u, false,
-			_("Files of this type cannot be cleaned of "
-			  "hidden details, so they are not accepted. "
-			  "Send it as PDF, image or office document.")),
+		result(u, false,
+		    _("Files of this type cannot be cleaned of "
+		      "hidden details, so they are not accepted. "
+		      "Send it as PDF, image or office document."),
 		    ob_buf_cstr(&report));
 		u->refused++;
 		goto out;
 	}
 	if (child_rc != 0 && child_rc != OB_EUNSUPP) {
-		report_lines(result(u, false,
-				 _("The file is damaged, or not what it says "
-				   "it is, and was not stored.")),
+		result(u, false,
+		    _("The file is damaged, or not what it says "
+		      "it is, and was not stored."),
 		    ob_buf_cstr(&report));
 		u->refused++;
 		goto out;
@@ -290,11 +267,12 @@ finish_file(struct upload *u)
 		    u->r->rid, "scrub: not stored: %s", ob_strerror(rc));
 		result(u, false,
 		    rc == OB_ETOOBIG ? _("The file is too large.")
-				     : _("The file could not be stored."));
+				     : _("The file could not be stored."),
+		    NULL);
 		u->refused++;
 		goto out;
 	}
-	report_lines(result(u, true, NULL), ob_buf_cstr(&report));
+	result(u, true, NULL, ob_buf_cstr(&report));
 	u->stored++;
 out:
 	if (j.out >= 0)

@@ -521,6 +521,46 @@ page_ctx(struct ob_arena *a, const char *lang, const char *title)
 	return c;
 }
 
+/* ob_tctx_split: one item per piece, empty pieces skipped. */
+static void
+test_split(void)
+{
+	struct ob_tmpl_set *set = NULL;
+	struct ob_buf out = OB_BUF_INIT(1024), err = OB_BUF_INIT(256);
+	struct ob_arena a;
+	struct ob_tctx *c;
+	char dir[] = "/tmp/ombud-test-split-XXXXXX", path[64];
+	FILE *f;
+
+	ob_arena_init(&a, 1 << 16);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/t.html", dir);
+	f = fopen(path, "w");
+	fputs("{{#l}}[{{text}}]{{/l}}{{^l}}none{{/l}}", f);
+	fclose(f);
+	CHECK_INT(ob_tmpl_load(dir, &set, &err), 0);
+	c = ob_tctx_new(&a);
+	ob_tctx_split(c, "l", "removed: a\n\nnot-checked: <b>\n", "\n");
+	CHECK_INT(ob_tmpl_render(set, "t", c, NULL, NULL, &out, &err), 0);
+	CHECK_STR(ob_buf_cstr(&out), "[removed: a][not-checked: &lt;b&gt;]");
+	ob_buf_reset(&out);
+	c = ob_tctx_new(&a);
+	ob_tctx_split(c, "l", "one\ntwo\n\nthree", "\n\n");
+	CHECK_INT(ob_tmpl_render(set, "t", c, NULL, NULL, &out, &err), 0);
+	CHECK_STR(ob_buf_cstr(&out), "[one\ntwo][three]");
+	ob_buf_reset(&out);
+	c = ob_tctx_new(&a);
+	ob_tctx_split(c, "l", NULL, "\n");
+	CHECK_INT(ob_tmpl_render(set, "t", c, NULL, NULL, &out, &err), 0);
+	CHECK_STR(ob_buf_cstr(&out), "none");
+	ob_tmpl_free(set);
+	unlink(path);
+	rmdir(dir);
+	ob_arena_release(&a);
+	ob_buf_release(&out);
+	ob_buf_release(&err);
+}
+
 /* The real templates/ directory renders with the context pages give. */
 static void
 test_real_templates(void)
@@ -612,6 +652,7 @@ main(void)
 	test_escape();
 	test_render_fixtures();
 	test_load_errors();
+	test_split();
 	test_real_templates();
 	return CHECK_DONE();
 }
