@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,9 +61,10 @@
 /* Longest name whose value we look at (/Type, /S, /Subtype ...). */
 #define PDF_NAME_MAX 32
 
-/* Page rendering for flatten: 150 dpi, at most this many pixels. */
+/* Page rendering for flatten: 150 dpi, and a picture of a page takes at
+ * most lim->max_in_memory (4 bytes a pixel): larger pages are drawn at a
+ * lower resolution. */
 #define FLAT_DPI 150.0
-#define FLAT_MAX_PIXELS (40u * 1000 * 1000)
 /* Pages larger than 200 inches on a side are refused (PDF's own cap). */
 #define FLAT_MAX_POINTS 14400.0
 
@@ -156,6 +158,35 @@ slurp(int fd, uint64_t max, unsigned char **data, size_t *len)
 	*data = p;
 	*len = (size_t)size;
 	return 0;
+}
+
+/*
+ * Every refusal says why: a failure no step explained (a read or write
+ * that failed, say) gets a plain line.
+ */
+static void
+note_refusal(struct ob_scrub_report *rep, int rc)
+{
+	const char *p = ob_buf_cstr(&rep->lines);
+
+	if (rc == 0 || strncmp(p, "refused: ", 9) == 0 ||
+	    strstr(p, "\nrefused: ") != NULL)
+		return;
+	ob_scrub_note(rep, "refused", "%s",
+	    rc == OB_EIO ? "the file could not be read or written"
+			 : "the PDF could not be cleaned");
+}
+
+/* A size in the unit a reader expects, for a note. */
+static void
+note_too_large(struct ob_scrub_report *rep, const char *what, uint64_t max)
+{
+	if (max >= 1u << 20)
+		ob_scrub_note(rep, "refused", "%s larger than %llu MiB", what,
+		    (unsigned long long)(max >> 20));
+	else
+		ob_scrub_note(rep, "refused", "%s larger than %llu KiB", what,
+		    (unsigned long long)(max >> 10));
 }
 
 /* ---- the set of visited objects ---------------------------------- */
@@ -352,6 +383,7 @@ static const struct why everywhere[] = {
 	{ "/AF", "associated files" },
 	{ "/CreatorInfo", "names of the software that made a layer" },
 	{ "/User", "names of the people a layer is meant for" },
+	{ "/Ref", "links to files on the author's computer" },
 	{ NULL, NULL },
 };
 
@@ -400,6 +432,32 @@ static const struct why dropped_actions[] = {
 };
 
 /*
+ * Whether a URI action's address is a file: a link a word processor
+ * made to a document on the author's disk names their folders.
+ */
+static bool
+local_uri(struct walk *w, qpdf_oh action)
+{
+	static const char file[] = "file:";
+	qpdf_oh u = qpdf_oh_get_key(w->q, action, "/URI");
+	const char *p = NULL;
+	size_t n = 0;
+	bool local = false;
+
+	if (qpdf_oh_get_value_as_string(w->q, u, &p, &n) && p != NULL) {
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		local = (n >= sizeof(file) - 1 &&
+			    strncasecmp(p, file, sizeof(file) - 1) == 0) ||
+		    (n >= 2 && p[0] == '\\' && p[1] == '\\');
+	}
+	qpdf_oh_release(w->q, u);
+	return local;
+}
+
+/*
  * Whether a value must go wherever it is referenced (a dictionary key
  * or an array item): an action above, an annotation above, or a
  * signature (the rewrite invalidates it, and it names the signer).
@@ -423,8 +481,11 @@ unwanted(struct walk *w, qpdf_oh v, const char **note)
 	key_name(w->q, d, "/Subtype", sub);
 	key_name(w->q, d, "/S", s);
 	if (!stream && s[0] != '\0' &&
-	    (type[0] == '\0' || strcmp(type, "/Action") == 0))
+	    (type[0] == '\0' || strcmp(type, "/Action") == 0)) {
 		*note = why_of(dropped_actions, s);
+		if (strcmp(s, "/URI") == 0 && local_uri(w, d))
+			*note = "links to files on the author's computer";
+	}
 	if (*note == NULL && !stream &&
 	    (type[0] == '\0' || strcmp(type, "/Annot") == 0))
 		*note = why_of(dropped_annots, sub);
@@ -1110,8 +1171,7 @@ ob_scrub_pdf(int in, int out, const struct ob_scrub_limits *lim,
 		: SIZE_MAX);
 	rc = slurp(in, lim->max_in_memory, &data, &len);
 	if (rc == OB_ETOOBIG) {
-		ob_scrub_note(rep, "refused", "the PDF is larger than %llu MiB",
-		    (unsigned long long)(lim->max_in_memory >> 20));
+		note_too_large(rep, "the PDF is", lim->max_in_memory);
 		goto out;
 	}
 	if (rc != 0)
@@ -1189,6 +1249,7 @@ out:
 	free(data);
 	free(w.seen.slot);
 	ob_buf_release(&w.todo);
+	note_refusal(rep, rc);
 	return rc;
 }
 
@@ -1222,9 +1283,11 @@ flat_write(void *closure, const unsigned char *p, unsigned int n)
  * page of the same size in points.
  */
 static int
-flat_page(PopplerPage *page, cairo_surface_t *pdf, struct ob_scrub_report *rep)
+flat_page(PopplerPage *page, cairo_surface_t *pdf,
+    const struct ob_scrub_limits *lim, struct ob_scrub_report *rep)
 {
 	double wpt, hpt, scale = FLAT_DPI / 72.0;
+	double max_pixels = (double)(lim->max_in_memory / 4);
 	cairo_surface_t *img = NULL;
 	cairo_t *cr = NULL;
 	int wpx, hpx, rc = 0;
@@ -1235,8 +1298,8 @@ flat_page(PopplerPage *page, cairo_surface_t *pdf, struct ob_scrub_report *rep)
 		ob_scrub_note(rep, "refused", "a page has an impossible size");
 		return OB_EINVAL;
 	}
-	if (wpt * scale * hpt * scale > FLAT_MAX_PIXELS) {
-		scale = sqrt(FLAT_MAX_PIXELS / (wpt * hpt));
+	if (wpt * scale * hpt * scale > max_pixels) {
+		scale = sqrt(max_pixels / (wpt * hpt));
 		ob_scrub_note(rep, "changed",
 		    "a very large page was drawn at a lower resolution");
 	}
@@ -1334,7 +1397,7 @@ flat_render(int fd, struct flat_sink *sink, const struct ob_scrub_limits *lim,
 			rc = OB_EINVAL;
 			break;
 		}
-		rc = flat_page(page, pdf, rep);
+		rc = flat_page(page, pdf, lim, rep);
 		g_object_unref(page);
 		if (rc == 0 && sink->err != 0)
 			rc = sink->err;
@@ -1345,9 +1408,8 @@ flat_render(int fd, struct flat_sink *sink, const struct ob_scrub_limits *lim,
 	if (rc == 0 && cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
 		rc = OB_EIO;
 	if (rc == OB_ETOOBIG)
-		ob_scrub_note(rep, "refused",
-		    "the pictures of the pages are larger than %llu MiB",
-		    (unsigned long long)(lim->max_in_memory >> 20));
+		note_too_large(
+		    rep, "the pictures of the pages are", lim->max_in_memory);
 out:
 	if (pdf != NULL)
 		cairo_surface_destroy(pdf);
@@ -1407,5 +1469,6 @@ out:
 	if (sink.fd >= 0)
 		close(sink.fd);
 	ob_scrub_report_release(&inner);
+	note_refusal(rep, rc);
 	return rc;
 }
