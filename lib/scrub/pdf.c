@@ -23,12 +23,15 @@
  * visited (the same objects qpdf writes), and keys that carry metadata
  * are removed wherever they appear.
  *
- * ob_scrub_pdf_flatten (the per-tenant "flatten" setting) renders each
- * page with poppler into a picture and builds a new PDF of those
- * pictures with cairo, then cleans that PDF with ob_scrub_pdf (cairo
- * writes its own name and the time into it).  Nothing of the original
- * survives but what a page looks like: no text layer, links, forms or
- * bookmarks.
+ * ob_scrub_pdf_flatten (the per-tenant "flatten" setting) cleans the
+ * file with ob_scrub_pdf, renders each page with poppler into a picture,
+ * builds a new PDF of those pictures with cairo, and cleans that with
+ * ob_scrub_pdf too (cairo writes its own name and the time into it).
+ * Nothing of the original survives but what a page looks like: no text
+ * layer, links, forms or bookmarks.  A font the PDF names but does not
+ * include needs a font file of the system's, which the sandbox does not
+ * let poppler open: such a file is refused (OB_EUNSUPP) rather than
+ * drawn without its text.
  */
 #include "lib/scrub/scrub.h"
 
@@ -1358,6 +1361,36 @@ copy_refusals(const struct ob_scrub_report *inner, struct ob_scrub_report *rep)
 	}
 }
 
+/*
+ * Whether every font the pages use can be drawn.  A font the PDF names
+ * but does not include is drawn with a font file of this system's; where
+ * none can be found (fontconfig, like everything else, cannot open
+ * files in the sandbox) poppler would draw the page without that text,
+ * and a picture that lost its words must not pass for the page.
+ */
+static bool
+fonts_drawable(PopplerDocument *doc, int pages)
+{
+	PopplerFontInfo *fi = poppler_font_info_new(doc);
+	PopplerFontsIter *it = NULL;
+	bool ok = true;
+
+	/* All pages in one scan: a scan of pages without fonts says "no
+	 * more" even when later pages have some. */
+	if (poppler_font_info_scan(fi, pages, &it) && it != NULL) {
+		do {
+			if (!poppler_fonts_iter_is_embedded(it) &&
+			    poppler_fonts_iter_get_font_type(it) !=
+				POPPLER_FONT_TYPE_TYPE3 &&
+			    poppler_fonts_iter_get_file_name(it) == NULL)
+				ok = false;
+		} while (ok && poppler_fonts_iter_next(it));
+		poppler_fonts_iter_free(it);
+	}
+	poppler_font_info_free(fi);
+	return ok;
+}
+
 /* Draws every page of the PDF in fd into a new PDF written to sink. */
 static int
 flat_render(int fd, struct flat_sink *sink, const struct ob_scrub_limits *lim,
@@ -1381,6 +1414,13 @@ flat_render(int fd, struct flat_sink *sink, const struct ob_scrub_limits *lim,
 	if (pages <= 0 || (unsigned)pages > lim->max_pages) {
 		ob_scrub_note(rep, "refused", "the pages could not be drawn");
 		rc = OB_EINVAL;
+		goto out;
+	}
+	if (!fonts_drawable(doc, pages)) {
+		ob_scrub_note(rep, "refused",
+		    "the PDF uses fonts it does not include, and they cannot "
+		    "be drawn here");
+		rc = OB_EUNSUPP;
 		goto out;
 	}
 	pdf = cairo_pdf_surface_create_for_stream(flat_write, sink, 1, 1);

@@ -4,6 +4,7 @@
  * refusals with their limits.  test/integration/test_scrub_pdf.py
  * checks real tools' view of the results (exiftool, mat2, qpdf).
  */
+#include "lib/sandbox.h"
 #include "lib/scrub/scrub.h"
 
 #include <stdio.h>
@@ -168,6 +169,69 @@ test_flatten(void)
 	close(again);
 }
 
+struct job {
+	ob_scrub_fn fn;
+	int in, out;
+};
+
+static int
+sandboxed(void *arg, int report_fd)
+{
+	struct job *j = arg;
+	struct ob_scrub_report r = OB_SCRUB_REPORT_INIT;
+	int rc = j->fn(j->in, j->out, &ob_scrub_default_limits, &r);
+
+	if (write(report_fd, ob_buf_cstr(&r.lines), r.lines.len) < 0)
+		rc = OB_EIO;
+	ob_scrub_report_release(&r);
+	return rc;
+}
+
+/*
+ * In the sandbox (no files by name) the normal mode works; flatten
+ * cannot reach a system font for a font the PDF does not include, and
+ * refuses rather than draw the page without its text.
+ */
+static void
+test_sandboxed(void)
+{
+	static const char *const helvetica[] = {
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+		"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Length 33 >>\nstream\nBT /F1 24 Tf 20 100 Td (Hi) Tj ET\n"
+		"endstream",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	};
+	struct job j = { ob_scrub_pdf, -1, -1 };
+	struct ob_buf report = OB_BUF_INIT(OB_SANDBOX_REPORT_MAX);
+	const char *why = NULL;
+	int keep[2], child_rc = 0;
+
+	j.in = make_pdf(helvetica, OB_NELEM(helvetica), "");
+	j.out = memfd_create("out", MFD_CLOEXEC);
+	keep[0] = j.in;
+	keep[1] = j.out;
+	CHECK_INT(ob_sandbox_run(sandboxed, &j, keep, 2,
+		      &ob_sandbox_default_limits, &report, &child_rc, &why),
+	    0);
+	CHECK_INT(child_rc, 0);
+	CHECK(strstr(ob_buf_cstr(&report), "changed: the PDF was rewritten") !=
+	    NULL);
+	ob_buf_reset(&report);
+	j.fn = ob_scrub_pdf_flatten;
+	CHECK_INT(ob_sandbox_run(sandboxed, &j, keep, 2,
+		      &ob_sandbox_default_limits, &report, &child_rc, &why),
+	    0);
+	CHECK_INT(child_rc, OB_EUNSUPP);
+	CHECK(strstr(ob_buf_cstr(&report),
+		  "refused: the PDF uses fonts it does not include") != NULL);
+	ob_buf_release(&report);
+	close(j.in);
+	close(j.out);
+}
+
 /* Runs fn over the bytes and expects the error and a "refused" line. */
 static void
 refuses(ob_scrub_fn fn, const char *bytes, size_t n,
@@ -246,5 +310,6 @@ main(void)
 	test_scrub();
 	test_flatten();
 	test_refusals();
+	test_sandboxed();
 	return CHECK_DONE();
 }
