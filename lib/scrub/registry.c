@@ -14,6 +14,7 @@ const struct ob_scrub_family ob_scrub_families[] = {
 	    ob_sniff_odf },
 	{ "ooxml", "application/vnd.openxmlformats-officedocument",
 	    ob_scrub_ooxml, ob_sniff_ooxml },
+	{ "pdf", "application/pdf", ob_scrub_pdf, ob_scrub_sniff_pdf },
 	{ "webp", "image/webp", ob_scrub_webp, ob_scrub_webp_sniff },
 	{ "png", "image/png", ob_scrub_png, ob_scrub_png_sniff },
 	{ "gif", "image/gif", ob_scrub_gif, ob_scrub_gif_sniff },

@@ -119,6 +119,10 @@ int ob_scrub_riff(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK; /* WAV, AVI */
 int ob_scrub_pdf(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK;
+/* The tenant setting "flatten": each page becomes a picture of itself. */
+int ob_scrub_pdf_flatten(int in, int out, const struct ob_scrub_limits *lim,
+    struct ob_scrub_report *rep) OB_MUST_CHECK;
+bool ob_scrub_sniff_pdf(const unsigned char *head, size_t n);
 int ob_scrub_ooxml(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK; /* docx xlsx pptx */
 int ob_scrub_odf(int in, int out, const struct ob_scrub_limits *lim,

@@ -1,6 +1,7 @@
 /*
  * scrub_cli FAMILY IN OUT - runs one scrubber of lib/scrub (by its
- * registry name, or "auto" to choose by the bytes) over file IN, writes
+ * registry name, "auto" to choose by the bytes, or "pdf-flatten" for
+ * the tenant setting that flattens PDFs) over file IN, writes
  * OUT, prints the report, and exits 0 (scrubbed), 1 (refused: the error
  * name on stderr) or 2 (usage).  For the scrubbers' tests, which make
  * fixtures with exiftool, ffmpeg or Python and check the output with
@@ -13,6 +14,10 @@
 #include <unistd.h>
 
 #include "lib/scrub/scrub.h"
+
+/* Not a family of its own: the PDF family's other mode (scrub.h). */
+static const struct ob_scrub_family pdf_flatten = { "pdf-flatten",
+	"application/pdf", ob_scrub_pdf_flatten, ob_scrub_sniff_pdf };
 
 int
 main(int argc, char **argv)
@@ -34,7 +39,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	n = read(in, head, sizeof(head));
-	if (strcmp(argv[1], "auto") == 0)
+	if (strcmp(argv[1], "pdf-flatten") == 0)
+		f = &pdf_flatten;
+	else if (strcmp(argv[1], "auto") == 0)
 		f = n > 0 ? ob_scrub_sniff(head, (size_t)n) : NULL;
 	for (size_t i = 0; f == NULL && i < ob_scrub_nfamilies; i++)
 		if (strcmp(ob_scrub_families[i].name, argv[1]) == 0)
