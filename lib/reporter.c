@@ -14,7 +14,8 @@
 
 const struct ob_stmt ob_reporter_stmts[] = {
 	{ "rep_tenant",
-	    "SELECT id, slug, name, public_key, external_channels "
+	    "SELECT id, slug, name, public_key, external_channels, "
+	    "unknown_files = 'keep', flatten_pdf, reporter_keeps_metadata "
 	    "FROM tenants WHERE slug = $1",
 	    1 },
 	{ "rep_expire",
@@ -78,6 +79,9 @@ ob_tenant_of_request(struct ob_req *r, const struct ob_tenant **out)
 		goto out;
 	}
 	t->external_channels = ob_arena_strdup(r->arena, PQgetvalue(res, 0, 4));
+	t->keep_unknown = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	t->flatten_pdf = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	t->reporter_keeps_metadata = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
 	r->tenant = t;
 	*out = t;
 out:

@@ -26,6 +26,8 @@
 #ifndef OB_REPORTER_H
 #define OB_REPORTER_H
 
+#include <stdbool.h>
+
 #include "lib/crypto.h"
 #include "lib/db.h"
 #include "lib/req.h"
@@ -43,6 +45,8 @@ struct ob_tenant {
 	char name[256];
 	unsigned char public_key[OB_KEY_BYTES];
 	const char *external_channels; /* in the request's arena */
+	/* The file policy (sql/0013_scrub_settings.sql). */
+	bool keep_unknown, flatten_pdf, reporter_keeps_metadata;
 };
 
 struct ob_reporter {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,9 +47,98 @@ set_limit(int resource, rlim_t soft, rlim_t hard)
 	return setrlimit(resource, &rl);
 }
 
-/* Everything a parser working on open descriptors needs, and no more. */
+/* Rights newer than Debian 12's kernel headers. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+
+/*
+ * Confines the child's file system to reading beneath dirs (Landlock):
+ * every right the kernel knows is handled, and only reading files and
+ * directories beneath dirs is granted.  0 when it is in force, -1 when
+ * the kernel has no Landlock (or it fails): then nothing is granted.
+ */
 static int
-filter(void)
+confine_reads(const char *const *dirs)
+{
+	struct landlock_ruleset_attr attr = { 0 };
+	long abi;
+	int ruleset, rc = -1;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		return -1;
+	attr.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE |
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+	    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+	    LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+	    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+	    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	if (abi >= 2)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	ruleset =
+	    (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return -1;
+	for (size_t i = 0; dirs[i] != NULL; i++) {
+		struct landlock_path_beneath_attr pb = {
+			.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+			    LANDLOCK_ACCESS_FS_READ_DIR,
+		};
+
+		pb.parent_fd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pb.parent_fd < 0)
+			continue; /* not on this system */
+		if (syscall(SYS_landlock_add_rule, ruleset,
+			LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
+			close(pb.parent_fd);
+			goto out;
+		}
+		close(pb.parent_fd);
+	}
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
+		rc = 0;
+out:
+	close(ruleset);
+	return rc;
+}
+
+/*
+ * Opening files, and what libraries that look for them call (fontconfig
+ * lists directories and follows links).  Only where Landlock is in
+ * force: it allows reading beneath the granted trees and nothing else
+ * (writing, creating, truncating fail with EACCES), wherever the path.
+ */
+static int
+allow_reads(scmp_filter_ctx ctx)
+{
+	static const int sys[] = { SCMP_SYS(open), SCMP_SYS(openat),
+		SCMP_SYS(getdents64), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+		SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+		SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(stat),
+		SCMP_SYS(lstat), SCMP_SYS(statx), SCMP_SYS(fadvise64) };
+
+	for (size_t i = 0; i < OB_NELEM(sys); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sys[i], 0) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Everything a parser working on open descriptors needs, and no more;
+ * with reads, also opening files read-only (confined by Landlock).
+ */
+static int
+filter(bool reads)
 {
 	static const int allowed[] = {
 		SCMP_SYS(read),
@@ -109,11 +200,20 @@ filter(void)
 	for (size_t i = 0; i < OB_NELEM(allowed); i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
 			goto out;
-	for (size_t i = 0; i < OB_NELEM(refused); i++)
+	if (reads && allow_reads(ctx) != 0)
+		goto out;
+	for (size_t i = 0; i < OB_NELEM(refused); i++) {
+		if (reads &&
+		    (refused[i].sys == SCMP_SYS(open) ||
+			refused[i].sys == SCMP_SYS(openat) ||
+			refused[i].sys == SCMP_SYS(readlink) ||
+			refused[i].sys == SCMP_SYS(access)))
+			continue;
 		if (seccomp_rule_add(ctx,
 			SCMP_ACT_ERRNO((uint32_t)refused[i].err),
 			refused[i].sys, 0) != 0)
 			goto out;
+	}
 	if (SANITIZED) {
 		static const int runtime[] = { SCMP_SYS(sigaltstack),
 			SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
@@ -169,17 +269,22 @@ static void
 child(int (*fn)(void *arg, int report_fd), void *arg, const int *keep,
     size_t nkeep, const struct ob_sandbox_limits *lim, int report_fd)
 {
+	bool reads;
 	int rc;
 
-	if (close_others(keep, nkeep, report_fd) != 0 ||
-	    set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
+	if (close_others(keep, nkeep, report_fd) != 0)
+		_exit(-OB_EINTERNAL);
+	/* Landlock and the seccomp filter both need no_new_privs. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		_exit(-OB_EINTERNAL);
+	reads = lim->read_dirs != NULL && confine_reads(lim->read_dirs) == 0;
+	if (set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
 		0 ||
 	    (!SANITIZED &&
 		set_limit(RLIMIT_AS, lim->address_space, lim->address_space) !=
 		    0) ||
 	    set_limit(RLIMIT_FSIZE, lim->file_size, lim->file_size) != 0 ||
-	    set_limit(RLIMIT_CORE, 0, 0) != 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || filter() != 0)
+	    set_limit(RLIMIT_CORE, 0, 0) != 0 || filter(reads) != 0)
 		_exit(-OB_EINTERNAL);
 	rc = fn(arg, report_fd);
 	_exit(rc <= 0 && rc > -127 ? -rc : -OB_EINTERNAL);

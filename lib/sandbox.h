@@ -45,6 +45,16 @@ struct ob_sandbox_limits {
 	unsigned wall_seconds;
 	uint64_t address_space; /* bytes */
 	uint64_t file_size; /* bytes the child may write to any file */
+	/*
+	 * NULL, or directories the child may read files beneath (a NULL-
+	 * terminated list; a missing one is skipped): fonts for a PDF's
+	 * pages.  Granted only where the kernel has Landlock, which then
+	 * confines every path the child opens to these trees, read-only
+	 * (writing, creating or truncating anything fails with EACCES).
+	 * Without Landlock, opening stays refused as for every other
+	 * child.
+	 */
+	const char *const *read_dirs;
 };
 
 /* 30 s CPU, 60 s wall, 512 MiB address space, 4 GiB files. */

@@ -38,13 +38,15 @@ const struct ob_stmt admin_tenant_stmts[] = {
 	    "FROM tenants t ORDER BY t.name, t.slug",
 	    0 },
 	{ "at_get",
-	    "SELECT id, name, retention_days, external_channels "
+	    "SELECT id, name, retention_days, external_channels, "
+	    "unknown_files = 'keep', flatten_pdf, reporter_keeps_metadata "
 	    "FROM tenants WHERE slug = $1",
 	    1 },
 	{ "at_set",
 	    "UPDATE tenants SET name = $2, retention_days = $3, "
-	    "external_channels = $4 WHERE id = $1",
-	    4 },
+	    "external_channels = $4, unknown_files = $5, flatten_pdf = $6, "
+	    "reporter_keeps_metadata = $7 WHERE id = $1",
+	    7 },
 	{ "at_cats",
 	    "SELECT key, label FROM report_categories "
 	    "WHERE tenant_id = $1 AND lang = $2 ORDER BY position, key",
@@ -303,20 +305,29 @@ save(struct ob_db *db, struct edit *e)
 	const char *name = ob_form_get(&e->r->form, "name");
 	const char *days = ob_form_get(&e->r->form, "retention_days");
 	const char *channels = ob_form_get(&e->r->form, "external_channels");
-	const char *params[4] = { e->id, name, days, channels };
+	const char *unknown = ob_form_get(&e->r->form, "unknown_files");
+	/* Check boxes: sent when ticked, absent when not. */
+	const char *flatten =
+	    ob_form_get(&e->r->form, "flatten_pdf") != NULL ? "t" : "f";
+	const char *keep_meta =
+	    ob_form_get(&e->r->form, "reporter_keeps_metadata") != NULL ? "t"
+									: "f";
+	const char *params[7] = { e->id, name, days, channels, unknown, flatten,
+		keep_meta };
 	PGresult *res = NULL;
 	uint64_t d;
 	int rc;
 
 	if (name == NULL || name[0] == '\0' || strlen(name) > 200 ||
 	    days == NULL || ob_parse_u64(days, 1, 3650, &d) != 0 ||
-	    channels == NULL || strlen(channels) > 4000) {
+	    channels == NULL || strlen(channels) > 4000 || unknown == NULL ||
+	    (strcmp(unknown, "refuse") != 0 && strcmp(unknown, "keep") != 0)) {
 		e->error = _("A name of 1 to 200 characters, a retention of 1 "
 			     "to 3650 days, and at most 4000 characters of "
 			     "external channels.");
 		return OB_ECONFLICT;
 	}
-	if ((rc = ob_db_exec(db, "at_set", 4, params, &res)) != 0)
+	if ((rc = ob_db_exec(db, "at_set", 7, params, &res)) != 0)
 		return rc;
 	PQclear(res);
 	for (size_t i = 0; langs[i] != NULL; i++) {
@@ -353,6 +364,12 @@ edit_tx(struct ob_db *db, void *arg)
 	ob_tctx_set(e->ctx, "name", PQgetvalue(res, 0, 1));
 	ob_tctx_set(e->ctx, "retention_days", PQgetvalue(res, 0, 2));
 	ob_tctx_set(e->ctx, "external_channels", PQgetvalue(res, 0, 3));
+	ob_tctx_set_bool(
+	    e->ctx, "keep_unknown", strcmp(PQgetvalue(res, 0, 4), "t") == 0);
+	ob_tctx_set_bool(
+	    e->ctx, "flatten_pdf", strcmp(PQgetvalue(res, 0, 5), "t") == 0);
+	ob_tctx_set_bool(e->ctx, "reporter_keeps_metadata",
+	    strcmp(PQgetvalue(res, 0, 6), "t") == 0);
 	ob_tctx_set_list(e->ctx, "langs");
 	for (size_t i = 0; langs[i] != NULL; i++) {
 		struct ob_tctx *l = ob_tctx_add_item(e->ctx, "langs");

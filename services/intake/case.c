@@ -216,6 +216,8 @@ view(struct ob_req *r, int status, const char *draft, const char *error)
 		return rc;
 	ob_tctx_set(v.ctx, "draft", draft ? draft : "");
 	ob_tctx_set(v.ctx, "error", error ? error : "");
+	ob_tctx_set_bool(
+	    v.ctx, "may_keep_metadata", s->tenant.reporter_keeps_metadata);
 	return ob_page_render(r, status, "case", v.ctx);
 }
 

@@ -1,6 +1,6 @@
 /*
  * ctl.h - what ombudctl's commands share.  Each command is a function
- * in its own file (migrate.c, audit.c, tenant.c, user.c), listed in
+ * in its own file (migrate.c, audit.c, tenant.c, user.c, scrub.c), listed in
  * main.c's table; it parses its own options, prints what the operator
  * needs on stdout, and returns the exit status: 0 done, 1 failed (with
  * a message in c->err), 2 usage.
@@ -43,5 +43,6 @@ int ctl_migrate(struct ctl *c, int argc, char **argv);
 int ctl_audit(struct ctl *c, int argc, char **argv);
 int ctl_tenant(struct ctl *c, int argc, char **argv);
 int ctl_user(struct ctl *c, int argc, char **argv);
+int ctl_scrub(struct ctl *c, int argc, char **argv);
 
 #endif

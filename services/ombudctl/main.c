@@ -3,6 +3,7 @@
  * table below, in a file of its own (ctl.h).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,11 +19,16 @@ static const struct {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
 	const char *help;
+	bool database; /* needs the config and the database */
 } commands[] = {
-	{ "migrate", ctl_migrate, "apply pending sql/ migrations" },
-	{ "audit", ctl_audit, "verify: check the audit log's hash chain" },
-	{ "tenant", ctl_tenant, "add, list: organisations and their keys" },
-	{ "user", ctl_user, "add, grant, disable, list: handler accounts" },
+	{ "migrate", ctl_migrate, "apply pending sql/ migrations", true },
+	{ "audit", ctl_audit, "verify: check the audit log's hash chain",
+	    true },
+	{ "tenant", ctl_tenant, "add, list: organisations and their keys",
+	    true },
+	{ "user", ctl_user, "add, grant, disable, list: handler accounts",
+	    true },
+	{ "scrub", ctl_scrub, "clean files as uploads are cleaned", false },
 };
 
 static void
@@ -69,6 +75,10 @@ main(int argc, char **argv)
 			continue;
 		if (ob_crypto_init() != 0) {
 			ob_buf_errf(&c.err, "libsodium failed to initialise");
+			goto out;
+		}
+		if (!commands[i].database) {
+			rc = commands[i].run(&c, argc - optind, argv + optind);
 			goto out;
 		}
 		if (ob_config_path(config_opt, &path, &c.err) != 0 ||

@@ -16,11 +16,12 @@
 #include "services/scrub/scrub.h"
 
 /*
- * [scrub] unknown_files: refuse | keep; cpu_seconds and wall_seconds:
- * what one file may take in its sandbox.
+ * [scrub] cpu_seconds and wall_seconds: what one file may take in its
+ * sandbox.  What a tenant accepts is the tenant's setting
+ * (sql/0013_scrub_settings.sql), not the platform's.
  */
-static const char *const config_keys[] = { "unknown_files", "cpu_seconds",
-	"wall_seconds", NULL };
+static const char *const config_keys[] = { "cpu_seconds", "wall_seconds",
+	NULL };
 
 static const struct ob_route routes[] = {
 	OB_ROUTE(GET, "/healthz", ob_health_handler, PUBLIC, NULL),
@@ -44,28 +45,18 @@ static struct scrub_state state;
 static int
 setup(struct ob_app *app, struct ob_buf *err)
 {
-	const char *unknown = NULL, *site = NULL;
+	const char *site = NULL;
 	uint64_t cpu, wall;
 	int rc;
 
 	state.sandbox = ob_sandbox_default_limits;
-	if ((rc = ob_config_str_opt(app->cfg, "scrub", "unknown_files",
-		 "refuse", &unknown, err)) != 0 ||
-	    (rc = ob_config_uint_opt(app->cfg, "scrub", "cpu_seconds", 1, 3600,
+	if ((rc = ob_config_uint_opt(app->cfg, "scrub", "cpu_seconds", 1, 3600,
 		 state.sandbox.cpu_seconds, &cpu, err)) != 0 ||
 	    (rc = ob_config_uint_opt(app->cfg, "scrub", "wall_seconds", 1, 7200,
 		 state.sandbox.wall_seconds, &wall, err)) != 0 ||
 	    (rc = ob_config_str_opt(app->cfg, "site", "url",
 		 "https://localhost:8443", &site, err)) != 0)
 		return rc;
-	if (strcmp(unknown, "refuse") != 0 && strcmp(unknown, "keep") != 0) {
-		ob_buf_seterr(err,
-		    "config %s: [scrub] unknown_files: refuse or "
-		    "keep",
-		    ob_config_file(app->cfg));
-		return OB_ECONFIG;
-	}
-	state.keep_unknown = strcmp(unknown, "keep") == 0;
 	state.sandbox.cpu_seconds = (unsigned)cpu;
 	state.sandbox.wall_seconds = (unsigned)wall;
 	state.sandbox.file_size = app->settings.max_body_bytes;

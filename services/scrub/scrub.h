@@ -17,9 +17,6 @@ struct scrub_state {
 	magic_t magic;
 	/* The child's limits for one file. */
 	struct ob_sandbox_limits sandbox;
-	/* [scrub] unknown_files: keep what no scrubber knows, marked "not
-	 * scrubbed" (true), or refuse it (false, the default). */
-	bool keep_unknown;
 	/* Where handlers sign in, for the notices ([site] url). */
 	char handler_link[256];
 };

@@ -32,6 +32,7 @@
 #include "lib/page.h"
 #include "lib/reporter.h"
 #include "lib/sandbox.h"
+#include "lib/scrub/run.h"
 #include "lib/scrub/scrub.h"
 #include "lib/service.h"
 #include "lib/util.h"
@@ -43,8 +44,10 @@ const struct ob_stmt upload_stmts[] = {
 	{ "up_reporter_case",
 	    "SELECT public_key FROM cases WHERE tenant_id = $1 AND id = $2",
 	    2 },
+	/* The tenant's file policy (sql/0013_scrub_settings.sql). */
 	{ "up_handler_case",
-	    "SELECT c.tenant_id, c.public_key, t.slug FROM cases c "
+	    "SELECT c.tenant_id, c.public_key, t.unknown_files = 'keep', "
+	    "t.flatten_pdf FROM cases c "
 	    "JOIN tenants t ON t.id = c.tenant_id WHERE c.id = $1",
 	    1 },
 	{ "up_notify", "SELECT ombud_notify_handlers($1, $2, $3, $4)", 4 },
@@ -58,8 +61,13 @@ struct upload {
 	unsigned char case_pk[OB_KEY_BYTES];
 	struct ob_tctx *ctx;
 	bool csrf_ok;
+	/* The tenant's policy (sql/0013_scrub_settings.sql). */
+	bool keep_unknown, flatten_pdf, may_keep_metadata;
+	/* The reporter asked to keep the files' metadata (a field before
+	 * the files; honoured only where the tenant allows it). */
+	bool keep_metadata;
 	/* The part in progress. */
-	bool in_csrf, in_file;
+	bool in_csrf, in_keep, in_file;
 	struct ob_buf field;
 	int fd;
 	char name[256];
@@ -68,67 +76,6 @@ struct upload {
 	unsigned stored, refused;
 	bool notify;
 };
-
-/* ---- the sandboxed child ---- */
-
-struct job {
-	int in, out;
-	magic_t magic;
-};
-
-static int
-say(int fd, const char *s)
-{
-	size_t n = strlen(s), off = 0;
-
-	while (off < n) {
-		ssize_t w = write(fd, s + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-/* In the child: type, family, scrub; the report goes up the pipe. */
-static int
-scrub_child(void *arg, int report_fd)
-{
-	struct job *j = arg;
-	struct ob_scrub_report rep = OB_SCRUB_REPORT_INIT;
-	unsigned char head[OB_SCRUB_SNIFF_BYTES];
-	const struct ob_scrub_family *f;
-	const char *mime = NULL;
-	char line[300];
-	ssize_t n;
-	int rc;
-
-	do
-		n = pread(j->in, head, sizeof(head), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return OB_EIO;
-	if (j->magic != NULL && n > 0)
-		mime = magic_buffer(j->magic, head, (size_t)n);
-	snprintf(
-	    line, sizeof(line), "type: %s\n", mime != NULL ? mime : "unknown");
-	for (char *p = line; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n')
-			*p = '?';
-	if ((rc = say(report_fd, line)) != 0)
-		return rc;
-	f = ob_scrub_sniff(head, (size_t)n);
-	if (f == NULL)
-		return OB_EUNSUPP;
-	rc = f->scrub(j->in, j->out, &ob_scrub_default_limits, &rep);
-	if (say(report_fd, ob_buf_cstr(&rep.lines)) != 0 && rc == 0)
-		rc = OB_EIO;
-	ob_scrub_report_release(&rep);
-	return rc;
-}
 
 /* ---- storing ---- */
 
@@ -185,100 +132,136 @@ result(struct upload *u, bool stored, const char *text, const char *report)
 	ob_tctx_split(f, "report", report, "\n");
 }
 
+/*
+ * The reporter kept the file as it was: the scrubber's findings are now
+ * what stays in it, and the report says so line by line, so the
+ * reporter sees what the file still tells about them.
+ */
+static int
+report_kept(const struct ob_buf *scrubbed, struct ob_buf *report)
+{
+	static const char removed[] = "removed: ";
+	const char *p = ob_buf_cstr(scrubbed);
+	int rc = ob_buf_puts(report,
+	    "kept: the file as it was sent, at the reporter's request; "
+	    "these details stay in it:\n");
+
+	while (rc == 0 && *p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
+
+		if (n > sizeof(removed) - 1 &&
+		    memcmp(p, removed, sizeof(removed) - 1) == 0)
+			rc = ob_buf_printf(report, "kept: %.*s",
+			    (int)(n - (sizeof(removed) - 1)),
+			    p + sizeof(removed) - 1);
+		else if (strncmp(p, "changed: ", 9) != 0)
+			rc = ob_buf_append(report, p, n);
+		p += n;
+	}
+	return rc;
+}
+
+static void
+refuse(struct upload *u, const char *text, const char *report)
+{
+	result(u, false, text, report);
+	u->refused++;
+}
+
+/*
+ * One file is in u->fd: clean it in the sandbox, apply the tenant's
+ * policy, store what is to be kept, and add its line to the page.
+ */
 static void
 finish_file(struct upload *u)
 {
 	struct ob_app *app = u->r->app;
 	struct scrub_state *st = app->state;
-	struct ob_buf report = OB_BUF_INIT(OB_SANDBOX_REPORT_MAX);
-	struct job j = { u->fd, -1, st->magic };
-	int keep[2], child_rc = 0, rc;
-	const char *why = "";
+	struct ob_scrub_run_opts o = { st->magic, u->flatten_pdf, st->sandbox };
+	struct ob_scrub_result res;
+	struct ob_buf report = OB_BUF_INIT(2 * OB_SANDBOX_REPORT_MAX);
+	bool kept = u->reporter && u->keep_metadata && u->may_keep_metadata;
 	struct store s;
-	char type[128] = "application/octet-stream";
-	const char *t;
+	int out, rc;
 
-	j.out = memfd_create("scrubbed", MFD_CLOEXEC);
-	if (j.out < 0 || lseek(u->fd, 0, SEEK_SET) != 0) {
-		result(u, false, _("The file could not be processed."), NULL);
-		u->refused++;
+	memset(&res, 0, sizeof(res));
+	out = memfd_create("scrubbed", MFD_CLOEXEC);
+	if (out < 0 || (rc = ob_scrub_run(u->fd, out, &o, &res)) != 0) {
+		refuse(u, _("The file could not be processed."), NULL);
 		goto out;
 	}
-	keep[0] = j.in;
-	keep[1] = j.out;
-	rc = ob_sandbox_run(
-	    scrub_child, &j, keep, 2, &st->sandbox, &report, &child_rc, &why);
-	if ((t = strstr(ob_buf_cstr(&report), "type: ")) != NULL &&
-	    sscanf(t + 6, "%127[^\n]", type) != 1)
-		snprintf(type, sizeof(type), "%s", "application/octet-stream");
+	if (ob_buf_printf(&report, "type: %s\n", res.type) != 0 ||
+	    (kept && res.outcome == OB_SCRUB_CLEANED
+		    ? report_kept(&res.report, &report)
+		    : ob_buf_puts(&report, ob_buf_cstr(&res.report))) != 0)
+		ob_log_warn(u->r->rid, "scrub: the report is full");
 	/* The type is taken from the bytes; a browser's claim that differs
 	 * is worth telling (a renamed file), never worth believing. */
-	if (u->declared[0] != '\0' && strcmp(u->declared, type) != 0 &&
+	if (u->declared[0] != '\0' && strcmp(u->declared, res.type) != 0 &&
 	    strcmp(u->declared, "application/octet-stream") != 0 &&
 	    ob_buf_printf(&report,
 		"note: sent as %.60s, but the bytes are %.60s\n", u->declared,
-		type) != 0)
+		res.type) != 0)
 		ob_log_warn(u->r->rid, "scrub: the report is full");
-	if (rc != 0) {
-		ob_log_warn(u->r->rid, "scrub: a file's child died: %s", why);
-		result(u, false,
+	switch (res.outcome) {
+	case OB_SCRUB_DIED:
+		ob_log_warn(
+		    u->r->rid, "scrub: a file's child died: %s", res.why);
+		refuse(u,
 		    _("The file could not be checked safely and "
 		      "was not stored."),
 		    ob_buf_cstr(&report));
-		u->refused++;
 		goto out;
-	}
-	if (child_rc == OB_EUNSUPP && !st->keep_unknown) {
-		result(u, false,
-		    _("Files of this type cannot be cleaned of "
-		      "hidden details, so they are not accepted. "
-		      "Send it as PDF, image or office document."),
-		    ob_buf_cstr(&report));
-		u->refused++;
-		goto out;
-	}
-	if (child_rc != 0 && child_rc != OB_EUNSUPP) {
-		result(u, false,
+	case OB_SCRUB_UNCLEANABLE:
+		if (!u->keep_unknown) {
+			refuse(u,
+			    _("Files of this type cannot be cleaned of "
+			      "hidden details, so they are not accepted. "
+			      "Send it as PDF, image or office document."),
+			    ob_buf_cstr(&report));
+			goto out;
+		}
+		/* The tenant keeps what cannot be cleaned, marked so. */
+		if (ob_buf_puts(&report,
+			"not-checked: the whole file (not scrubbed)\n") != 0) {
+			refuse(u, _("The file could not be processed."), NULL);
+			goto out;
+		}
+		kept = true;
+		break;
+	case OB_SCRUB_REFUSED:
+		refuse(u,
 		    _("The file is damaged, or not what it says "
 		      "it is, and was not stored."),
 		    ob_buf_cstr(&report));
-		u->refused++;
 		goto out;
+	case OB_SCRUB_CLEANED:
+		break;
 	}
 	memset(&s, 0, sizeof(s));
 	s.u = u;
-	s.type = type;
-	if (child_rc == OB_EUNSUPP) {
-		/* The tenant keeps what cannot be cleaned, marked so. */
-		if (ob_buf_puts(&report,
-			"not-checked: the whole file (not "
-			"scrubbed)\n") != 0) {
-			u->refused++;
-			goto out;
-		}
-		s.fd = u->fd;
-	} else {
-		s.fd = j.out;
-	}
+	s.type = res.type;
+	s.fd = kept ? u->fd : out;
 	s.report = ob_buf_cstr(&report);
 	if (lseek(s.fd, 0, SEEK_SET) != 0 ||
 	    (rc = in_session(u, store_tx, &s)) != 0) {
 		ob_log_error(
 		    u->r->rid, "scrub: not stored: %s", ob_strerror(rc));
-		result(u, false,
+		refuse(u,
 		    rc == OB_ETOOBIG ? _("The file is too large.")
 				     : _("The file could not be stored."),
 		    NULL);
-		u->refused++;
 		goto out;
 	}
 	result(u, true, NULL, ob_buf_cstr(&report));
 	u->stored++;
 out:
-	if (j.out >= 0)
-		close(j.out);
+	if (out >= 0)
+		close(out);
 	close(u->fd);
 	u->fd = -1;
+	ob_scrub_result_release(&res);
 	ob_buf_release(&report);
 }
 
@@ -289,9 +272,18 @@ on_begin(void *arg, const struct ob_multipart_part *p)
 {
 	struct upload *u = arg;
 
-	u->in_csrf = u->in_file = false;
+	u->in_csrf = u->in_keep = u->in_file = false;
 	if (strcmp(p->name, "csrf") == 0 && p->filename == NULL) {
 		u->in_csrf = true;
+		ob_buf_reset(&u->field);
+		return 0;
+	}
+	/* The reporter's choice to keep metadata: after the token, before
+	 * the files it is for (the form's order). */
+	if (strcmp(p->name, "keep_metadata") == 0 && p->filename == NULL) {
+		if (!u->csrf_ok)
+			return OB_ECSRF;
+		u->in_keep = true;
 		ob_buf_reset(&u->field);
 		return 0;
 	}
@@ -320,7 +312,7 @@ on_data(void *arg, const struct ob_multipart_part *p, const char *d, size_t n)
 	struct upload *u = arg;
 
 	(void)p;
-	if (u->in_csrf)
+	if (u->in_csrf || u->in_keep)
 		return u->field.len + n > FIELD_MAX
 		    ? OB_ECSRF
 		    : ob_buf_append(&u->field, d, n);
@@ -352,10 +344,12 @@ on_end(void *arg, const struct ob_multipart_part *p)
 		ob_buf_init(&u->field, FIELD_MAX + 1);
 		if (!u->csrf_ok)
 			return OB_ECSRF;
+	} else if (u->in_keep) {
+		u->keep_metadata = strcmp(ob_buf_cstr(&u->field), "1") == 0;
 	} else if (u->in_file) {
 		finish_file(u);
 	}
-	u->in_csrf = u->in_file = false;
+	u->in_csrf = u->in_keep = u->in_file = false;
 	return 0;
 }
 
@@ -393,6 +387,10 @@ handler_case_tx(struct ob_db *db, void *arg)
 		ob_db_unhex(PQgetvalue(res, 0, 1), u->case_pk,
 		    sizeof(u->case_pk)) != 0))
 		rc = OB_ENOENT;
+	if (rc == 0) {
+		u->keep_unknown = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+		u->flatten_pdf = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	}
 	PQclear(res);
 	return rc;
 }
@@ -459,6 +457,9 @@ h_reporter_upload(struct ob_req *r)
 	snprintf(u.tenant_id, sizeof(u.tenant_id), "%s", s->tenant.id);
 	snprintf(u.case_id, sizeof(u.case_id), "%s", s->case_id);
 	snprintf(back, sizeof(back), "/t/%s/case", s->tenant.slug);
+	u.keep_unknown = s->tenant.keep_unknown;
+	u.flatten_pdf = s->tenant.flatten_pdf;
+	u.may_keep_metadata = s->tenant.reporter_keeps_metadata;
 	if ((rc = ob_reporter_tx(r, reporter_case_tx, &u)) == 0)
 		rc = run(&u, back);
 	ob_buf_release_secret(&u.field);

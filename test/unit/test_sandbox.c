@@ -10,11 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/landlock.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "test/unit/check.h"
@@ -88,6 +91,23 @@ hang(void *arg, int fd)
 
 	(void)fd;
 	return read(p[0], &c, 1) == 1 ? 0 : OB_EIO; /* nobody writes */
+}
+
+/* Granted reading beneath dirs[0]: what opens there and elsewhere. */
+static int
+read_granted(void *arg, int fd)
+{
+	char *const *paths = arg; /* inside, outside, new file inside */
+	char line[64];
+	int a, b, c, d;
+
+	a = open(paths[0], O_RDONLY | O_CLOEXEC);
+	b = open(paths[1], O_RDONLY | O_CLOEXEC);
+	c = open(paths[0], O_RDWR | O_CLOEXEC);
+	d = open(paths[2], O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	snprintf(line, sizeof(line), "%d %d %d %d\n", a >= 0, b >= 0, c >= 0,
+	    d >= 0);
+	return say(fd, line);
 }
 
 static int
@@ -181,6 +201,44 @@ main(void)
 	CHECK_INT(rc, 0);
 	CHECK(strstr(ob_buf_cstr(&rep), "open -1 13\n") != NULL);
 	CHECK(strstr(ob_buf_cstr(&rep), "socket -1 13\n") != NULL);
+
+	/* Reading beneath a granted directory, where Landlock is: only
+	 * there, and only reading. */
+	{
+		char dir[] = "/tmp/ombud-sandbox-XXXXXX", in[64], out[64],
+		     made[64];
+		const char *const dirs[] = { dir, NULL };
+		char *paths[] = { in, out, made };
+		bool landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
+				    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+		int f;
+
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(in, sizeof(in), "%s/font", dir);
+		snprintf(out, sizeof(out), "%s.outside", dir);
+		snprintf(made, sizeof(made), "%s/new", dir);
+		CHECK((f = open(in, O_WRONLY | O_CREAT, 0600)) >= 0);
+		close(f);
+		CHECK((f = open(out, O_WRONLY | O_CREAT, 0600)) >= 0);
+		close(f);
+		lim.read_dirs = dirs;
+		ob_buf_reset(&rep);
+		CHECK_INT(ob_sandbox_run(read_granted, paths, NULL, 0, &lim,
+			      &rep, &rc, &why),
+		    0);
+		CHECK_STR(
+		    ob_buf_cstr(&rep), landlock ? "1 0 0 0\n" : "0 0 0 0\n");
+		CHECK(access(made, F_OK) != 0);
+		lim.read_dirs = NULL;
+		ob_buf_reset(&rep);
+		CHECK_INT(ob_sandbox_run(read_granted, paths, NULL, 0, &lim,
+			      &rep, &rc, &why),
+		    0);
+		CHECK_STR(ob_buf_cstr(&rep), "0 0 0 0\n");
+		unlink(in);
+		unlink(out);
+		rmdir(dir);
+	}
 
 	/* A loop meets the CPU limit. */
 	lim.cpu_seconds = 1;
