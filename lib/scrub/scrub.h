@@ -148,8 +148,10 @@ extern const size_t ob_scrub_nfamilies;
  * For containers (OOXML, ODF, PDF): scrubs an embedded file the same way
  * as an upload, choosing the scrubber from its bytes (ob_scrub_sniff),
  * with lim->max_depth one less (OB_ETOOBIG at 0).  OB_EUNSUPP for a
- * type no scrubber knows: the container leaves such a file out and
- * notes it.
+ * type no scrubber knows: the container decides - office documents
+ * keep it, reported "not-checked" with its kind, where leaving it out
+ * would break the document (lib/scrub/office.h), and leave out by name
+ * what the document can do without.
  */
 int ob_scrub_embedded(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK;

@@ -119,6 +119,9 @@ static const struct ob_field_spec tenant_fields[] = {
 	{ "external_channels", 16000 },
 	{ "categories_en", 32000 },
 	{ "categories_da", 32000 },
+	{ "unknown_files", 8 },
+	{ "flatten_pdf", 1 },
+	{ "reporter_keeps_metadata", 1 },
 	{ NULL, 0 },
 };
 
