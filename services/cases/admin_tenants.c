@@ -305,6 +305,8 @@ save(struct ob_db *db, struct edit *e)
 	const char *name = ob_form_get(&e->r->form, "name");
 	const char *days = ob_form_get(&e->r->form, "retention_days");
 	const char *channels = ob_form_get(&e->r->form, "external_channels");
+	/* A radio button: one is always sent; without one, the safe
+	 * default. */
 	const char *unknown = ob_form_get(&e->r->form, "unknown_files");
 	/* Check boxes: sent when ticked, absent when not. */
 	const char *flatten =
@@ -318,9 +320,11 @@ save(struct ob_db *db, struct edit *e)
 	uint64_t d;
 	int rc;
 
+	if (unknown == NULL)
+		params[4] = unknown = "refuse";
 	if (name == NULL || name[0] == '\0' || strlen(name) > 200 ||
 	    days == NULL || ob_parse_u64(days, 1, 3650, &d) != 0 ||
-	    channels == NULL || strlen(channels) > 4000 || unknown == NULL ||
+	    channels == NULL || strlen(channels) > 4000 ||
 	    (strcmp(unknown, "refuse") != 0 && strcmp(unknown, "keep") != 0)) {
 		e->error = _("A name of 1 to 200 characters, a retention of 1 "
 			     "to 3650 days, and at most 4000 characters of "
