@@ -820,8 +820,9 @@ backup_restore(struct ctl *c, int argc, char **argv)
 			ob_buf_seterr(&age_err, "cannot %s the backup: %s",
 			    what, strerror(errno));
 		ob_buf_seterr(&c->err,
-		    "cannot decrypt %s with the identity %s (%s); nothing "
-		    "was restored, the database is still empty",
+		    "cannot decrypt %s with the identity %s (%s): not a "
+		    "key the backup was made for, or the file was altered; "
+		    "nothing was restored, the database is still empty",
 		    file, identity, ob_buf_cstr(&age_err));
 		goto out;
 	}
