@@ -253,7 +253,7 @@ relay(int in_fd, int out_fd, const char *label, uint64_t *total,
     const char **what)
 {
 	unsigned char buf[65536];
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = isatty(STDERR_FILENO), showed = false;
 	uint64_t shown = ob_now_us();
 	char size[32];
 	ssize_t n;
@@ -281,9 +281,10 @@ relay(int in_fd, int out_fd, const char *label, uint64_t *total,
 			shown = ob_now_us();
 			human(*total, size, sizeof(size));
 			fprintf(stderr, "\r%s: %s so far ", label, size);
+			showed = true;
 		}
 	}
-	if (tty && *total >= sizeof(buf))
+	if (showed)
 		fputc('\n', stderr);
 	sodium_memzero(buf, sizeof(buf));
 	return rc;
