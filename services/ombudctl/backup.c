@@ -410,7 +410,7 @@ backup_create(struct ctl *c, int argc, char **argv)
 	uint64_t dumped = 0;
 	bool tmp_made = false;
 	struct stat st;
-	int opt, n, rc = 1, relay_rc;
+	int opt, n, rc = 1, relay_rc, relay_errno, dump_rc, age_rc;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -471,28 +471,24 @@ backup_create(struct ctl *c, int argc, char **argv)
 	close_fd(&age_p[0]);
 
 	relay_rc = relay(dump_p[0], age_p[1], "backup", &dumped, &what);
+	relay_errno = errno;
 	close_fd(&dump_p[0]);
 	close_fd(&age_p[1]);
-	if (ob_proc_wait(dump_pid, "pg_dump", &dump_err) != 0) {
-		dump_pid = -1;
-		ob_buf_seterr(&c->err,
-		    "%s (its message is above); no backup was made",
-		    ob_buf_cstr(&dump_err));
-		goto out;
-	}
+	/* When age fails, pg_dump dies of SIGPIPE: age's is the message. */
+	dump_rc = ob_proc_wait(dump_pid, "pg_dump", &dump_err);
 	dump_pid = -1;
-	if (ob_proc_wait(age_pid, "age", &age_err) != 0) {
-		age_pid = -1;
+	age_rc = ob_proc_wait(age_pid, "age", &age_err);
+	age_pid = -1;
+	if (age_rc != 0 || dump_rc != 0) {
 		ob_buf_seterr(&c->err,
 		    "%s (its message is above); no backup was made",
-		    ob_buf_cstr(&age_err));
+		    ob_buf_cstr(age_rc != 0 ? &age_err : &dump_err));
 		goto out;
 	}
-	age_pid = -1;
 	if (relay_rc != 0) {
 		ob_buf_seterr(&c->err,
 		    "cannot %s the dump: %s; no backup was made", what,
-		    strerror(errno));
+		    strerror(relay_errno));
 		goto out;
 	}
 	if (dumped == 0) {
@@ -755,7 +751,7 @@ backup_restore(struct ctl *c, int argc, char **argv)
 	struct ob_db *db = NULL;
 	PGresult *res = NULL;
 	int fd = -1, p[2] = { -1, -1 }, q[2] = { -1, -1 }, opt, rc = 1;
-	int relay_rc;
+	int relay_rc, relay_errno, age_rc;
 	pid_t age_pid = -1, res_pid = -1;
 	uint64_t total = 0;
 
@@ -811,15 +807,33 @@ backup_restore(struct ctl *c, int argc, char **argv)
 	close_fd(&p[1]);
 	close_fd(&q[0]);
 	relay_rc = relay(p[0], q[1], "restore", &total, &what);
+	relay_errno = errno;
 	close_fd(&p[0]);
 	/* pg_restore sees the end of its input only when age has checked
 	 * the whole file: otherwise it is stopped, and its transaction
 	 * with it. */
-	if (ob_proc_wait(age_pid, "age", &age_err) != 0 || relay_rc != 0) {
-		age_pid = -1;
-		if (relay_rc != 0)
-			ob_buf_seterr(&age_err, "cannot %s the backup: %s",
-			    what, strerror(errno));
+	age_rc = ob_proc_wait(age_pid, "age", &age_err);
+	age_pid = -1;
+	if (relay_rc != 0 && strcmp(what, "write") == 0) {
+		/* pg_restore stopped reading: it failed, and says why. */
+		close_fd(&q[1]);
+		if (ob_proc_wait(res_pid, "pg_restore", &res_err) == 0)
+			ob_buf_seterr(&res_err, "pg_restore stopped reading");
+		res_pid = -1;
+		ob_buf_seterr(&c->err,
+		    "%s (its message is above); its transaction was rolled "
+		    "back, the database is still empty",
+		    ob_buf_cstr(&res_err));
+		goto out;
+	}
+	if (relay_rc != 0) {
+		ob_buf_seterr(&c->err,
+		    "cannot read what age decrypted: %s; nothing was "
+		    "restored, the database is still empty",
+		    strerror(relay_errno));
+		goto out;
+	}
+	if (age_rc != 0) {
 		ob_buf_seterr(&c->err,
 		    "cannot decrypt %s with the identity %s (%s): not a "
 		    "key the backup was made for, or the file was altered; "
@@ -827,7 +841,6 @@ backup_restore(struct ctl *c, int argc, char **argv)
 		    file, identity, ob_buf_cstr(&age_err));
 		goto out;
 	}
-	age_pid = -1;
 	close_fd(&q[1]);
 	if (ob_proc_wait(res_pid, "pg_restore", &res_err) != 0) {
 		res_pid = -1;
