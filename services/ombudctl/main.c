@@ -24,6 +24,8 @@ static const struct {
 	{ "migrate", ctl_migrate, "apply pending sql/ migrations", true },
 	{ "audit", ctl_audit, "verify: check the audit log's hash chain",
 	    true },
+	{ "backup", ctl_backup,
+	    "create, prune, restore: encrypted database backups", true },
 	{ "tenant", ctl_tenant, "add, list: organisations and their keys",
 	    true },
 	{ "user", ctl_user, "add, grant, disable, list: handler accounts",
