@@ -1,9 +1,9 @@
 /*
  * ctl.h - what ombudctl's commands share.  Each command is a function
- * in its own file (migrate.c, audit.c, tenant.c, user.c), listed in
- * main.c's table; it parses its own options, prints what the operator
- * needs on stdout, and returns the exit status: 0 done, 1 failed (with
- * a message in c->err), 2 usage.
+ * in its own file (migrate.c, audit.c, tenant.c, user.c, retention.c),
+ * listed in main.c's table; it parses its own options, prints what the
+ * operator needs on stdout, and returns the exit status: 0 done, 1
+ * failed (with a message in c->err), 2 usage.
  */
 #ifndef OB_CTL_H
 #define OB_CTL_H
@@ -43,5 +43,6 @@ int ctl_migrate(struct ctl *c, int argc, char **argv);
 int ctl_audit(struct ctl *c, int argc, char **argv);
 int ctl_tenant(struct ctl *c, int argc, char **argv);
 int ctl_user(struct ctl *c, int argc, char **argv);
+int ctl_retention(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const struct {
 	{ "audit", ctl_audit, "verify: check the audit log's hash chain" },
 	{ "tenant", ctl_tenant, "add, list: organisations and their keys" },
 	{ "user", ctl_user, "add, grant, disable, list: handler accounts" },
+	{ "retention", ctl_retention,
+	    "run [--dry-run]: purge expired cases, spent sessions and mail" },
 };
 
 static void
