@@ -118,6 +118,11 @@ ctl_retention(struct ctl *c, int argc, char **argv)
 		puts("retention: dry run");
 	rc = ob_retention_run(
 	    db, ob_buf_cstr(&link), dry, print_case, &dry, &counts, &c->err);
+	if (rc != 0 && strcmp(ob_db_sqlstate(db), "42501") == 0)
+		ob_buf_errf(&c->err,
+		    "; the role %s lacks the rights of ombud_retention "
+		    "([retention] user; sql/0014_retention.sql)",
+		    c->settings.db.user);
 	/* What was done is said also when the run stopped part way. */
 	print_counts(&counts, dry);
 	rc = rc == 0 ? 0 : 1;
