@@ -20,7 +20,8 @@ BEGIN
 			NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS;
 	END IF;
 	FOREACH r IN ARRAY ARRAY['ombud_intake', 'ombud_auth', 'ombud_cases',
-	                         'ombud_scrub', 'ombud_outbox']
+	                         'ombud_scrub', 'ombud_outbox',
+	                         'ombud_retention']
 	LOOP
 		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
 			EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER '

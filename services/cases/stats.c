@@ -29,6 +29,12 @@
  *   overdue today   open cases past ack_due unacknowledged or past
  *                   feedback_due without feedback (as on /cases/)
  *
+ * A case purged by retention (lib/retention.h) still counts, through
+ * its statistics stub, in every number but "overdue today" (it was
+ * closed): the stub knows the month it was opened, not the day, so it
+ * counts in any period that month overlaps - exactly the same for whole
+ * months, as the default period is.
+ *
  * Aggregation is done by PostgreSQL in fixed statements; row-level
  * security (ob_auth_tx) keeps other tenants' cases out of every count,
  * so a handler without a tenant (an admin, say) sees zeros.  Category
@@ -53,10 +59,13 @@
 #define CHART_CATEGORIES 30 /* the rest are one bar */
 #define CSV_MAX (1024 * 1024)
 
-/* $1 tenant slug or '', $2 from, $3 to: the cases of the statistics. */
+/* $1 tenant slug or '', $2 from, $3 to: the cases of the statistics, and
+ * the stubs of purged cases whose month of opening overlaps the period
+ * (case_stats, sql/0014_retention.sql). */
 #define SCOPE                                                                  \
 	"($1 = '' OR c.tenant_id IN (SELECT id FROM tenants "                  \
-	"WHERE slug = $1)) AND c.opened_on BETWEEN $2::date AND $3::date"
+	"WHERE slug = $1)) AND c.opened_last >= $2::date "                     \
+	"AND c.opened_first <= $3::date"
 
 const struct ob_stmt stats_stmts[] = {
 	/* The period asked for, with the defaults filled in.  $1 from or
@@ -78,20 +87,17 @@ const struct ob_stmt stats_stmts[] = {
 	    "SELECT s.*, coalesce(round(100.0 * s.ack_ok / "
 	    "nullif(s.ack_due, 0))::text, ''), coalesce(round(100.0 * "
 	    "s.fb_ok / nullif(s.fb_due, 0))::text, '') "
-	    "FROM (SELECT count(*), count(c.acknowledged_on), "
+	    "FROM (SELECT count(*), count(c.ack_days), "
 	    "coalesce(trim_scale(round((percentile_cont(0.5) WITHIN GROUP "
-	    "(ORDER BY c.acknowledged_on - c.opened_on))::numeric, 1))::text, "
-	    "''), count(c.feedback_on), "
+	    "(ORDER BY c.ack_days))::numeric, 1))::text, ''), "
+	    "count(c.feedback_days), "
 	    "coalesce(trim_scale(round((percentile_cont(0.5) WITHIN GROUP "
-	    "(ORDER BY c.feedback_on - coalesce(c.acknowledged_on, "
-	    "c.opened_on + 7)))::numeric, 1))::text, ''), "
-	    "count(*) FILTER (WHERE c.acknowledged_on IS NOT NULL "
-	    "OR c.ack_due < current_date) AS ack_due, "
-	    "count(*) FILTER (WHERE c.acknowledged_on <= c.ack_due) AS ack_ok, "
-	    "count(*) FILTER (WHERE c.feedback_on IS NOT NULL "
-	    "OR c.feedback_due < current_date) AS fb_due, "
-	    "count(*) FILTER (WHERE c.feedback_on <= c.feedback_due) AS fb_ok "
-	    "FROM cases c WHERE " SCOPE ") s",
+	    "(ORDER BY c.feedback_days))::numeric, 1))::text, ''), "
+	    "count(*) FILTER (WHERE c.ack_fell_due) AS ack_due, "
+	    "count(*) FILTER (WHERE c.ack_in_time) AS ack_ok, "
+	    "count(*) FILTER (WHERE c.feedback_fell_due) AS fb_due, "
+	    "count(*) FILTER (WHERE c.feedback_in_time) AS fb_ok "
+	    "FROM case_stats c WHERE " SCOPE ") s",
 	    3 },
 	{ "cs_overdue",
 	    "SELECT count(*) FROM cases c WHERE ($1 = '' OR c.tenant_id IN "
@@ -102,20 +108,21 @@ const struct ob_stmt stats_stmts[] = {
 	    1 },
 	/* Every month of the period, those without cases too. */
 	{ "cs_months",
-	    "SELECT to_char(m, 'YYYY-MM'), count(c.id) "
+	    "SELECT to_char(m, 'YYYY-MM'), count(c.tenant_id) "
 	    "FROM generate_series(date_trunc('month', $2::date::timestamp), "
 	    "date_trunc('month', $3::date::timestamp), interval '1 month') "
-	    "AS m LEFT JOIN cases c ON date_trunc('month', "
-	    "c.opened_on::timestamp) = m AND " SCOPE " GROUP BY m ORDER BY m",
+	    "AS m LEFT JOIN case_stats c ON date_trunc('month', "
+	    "c.opened_first::timestamp) = m AND " SCOPE
+	    " GROUP BY m ORDER BY m",
 	    3 },
 	/* (tenant, category) pairs: a thousand is more than any page shows. */
 	{ "cs_categories",
-	    "SELECT c.tenant_id, c.category, count(*) FROM cases c "
+	    "SELECT c.tenant_id, c.category, count(*) FROM case_stats c "
 	    "WHERE " SCOPE " GROUP BY c.tenant_id, c.category "
 	    "ORDER BY count(*) DESC, c.category, c.tenant_id LIMIT 1000",
 	    3 },
 	{ "cs_statuses",
-	    "SELECT c.status::text, count(*) FROM cases c WHERE " SCOPE
+	    "SELECT c.status, count(*) FROM case_stats c WHERE " SCOPE
 	    " GROUP BY c.status",
 	    3 },
 };

@@ -1,9 +1,9 @@
 /*
  * ctl.h - what ombudctl's commands share.  Each command is a function
- * in its own file (migrate.c, audit.c, backup.c, tenant.c, user.c,
- * scrub.c), listed in main.c's table; it parses its own options, prints
- * what the operator needs on stdout, and returns the exit status: 0
- * done, 1 failed (with a message in c->err), 2 usage.
+ * in its own file (migrate.c, audit.c, backup.c, retention.c, tenant.c,
+ * user.c, scrub.c), listed in main.c's table; it parses its own
+ * options, prints what the operator needs on stdout, and returns the
+ * exit status: 0 done, 1 failed (with a message in c->err), 2 usage.
  */
 #ifndef OB_CTL_H
 #define OB_CTL_H
@@ -45,5 +45,6 @@ int ctl_backup(struct ctl *c, int argc, char **argv);
 int ctl_tenant(struct ctl *c, int argc, char **argv);
 int ctl_user(struct ctl *c, int argc, char **argv);
 int ctl_scrub(struct ctl *c, int argc, char **argv);
+int ctl_retention(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@ from psycopg2 import errors, sql
 from conftest import BUILD
 
 ROLES = ("ombud_intake", "ombud_auth", "ombud_cases", "ombud_scrub",
-         "ombud_outbox")
+         "ombud_outbox", "ombud_retention")
 K32 = b"\x01" * 32
 SEALED = b"\x02" * 97   # lengths of lib/crypto.h, version 1
 WRAPPED = b"\x03" * 73
