@@ -98,6 +98,7 @@ INSTALL = {
     "nginx/app.conf": "ombud/app.conf",
     "nginx/tls.conf": "ombud/tls.conf",
     "nginx/production/onion-location.conf": "ombud/onion-location.conf",
+    "nginx/production/ombud-upload-limit.conf": "ombud-upload-limit.conf",
     "nginx/production/http.conf": "conf.d/ombud.conf",
     "nginx/production/acme.conf": "sites-available/ombud-acme",
     "nginx/production/ombud.conf": "sites-available/ombud",
