@@ -36,7 +36,12 @@ sys.path.insert(0, str(ROOT / "test" / "integration"))
 import fcgi  # noqa: E402
 
 POOLS = ("intake", "auth", "cases", "scrub")
-USERS = tuple(f"ombud_{u}" for u in POOLS + ("outbox", "owner"))
+# The system users: one per database role that sql/bootstrap.sql makes
+# (peer authentication), and debian/ombud.sysusers must make them all.
+USERS = tuple(sorted(set(re.findall(
+    r"'(ombud_[a-z]+)'", (ROOT / "sql" / "bootstrap.sql").read_text()))))
+SYSUSERS = tuple(re.findall(r"(?m)^u (\S+) ",
+                            (ROOT / "debian" / "ombud.sysusers").read_text()))
 UNITS = ("ombud-pool@intake.socket", "ombud-pool@auth.socket",
          "ombud-pool@cases.socket", "ombud-pool@scrub.socket",
          "ombud-pool@intake.service", "ombud-pool@auth.service",
@@ -113,7 +118,7 @@ def deb(tmp_path_factory):
 def installed_pkg(deb):
     """Installs the .deb (database left alone; see test_database), and
     purges it afterwards, removing the users it made."""
-    users_before = {u for u in USERS + ("ombud",) if user_exists(u)}
+    users_before = {u for u in SYSUSERS + ("ombud",) if user_exists(u)}
     if installed("ombud"):
         purge()
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive",
@@ -123,7 +128,7 @@ def installed_pkg(deb):
             env=env)
     yield r.stdout + r.stderr
     purge()
-    for u in USERS:
+    for u in SYSUSERS:
         if u not in users_before and user_exists(u):
             run(["userdel", u], check=False)
     try:
@@ -160,6 +165,9 @@ def test_files_in_place(installed_pkg):
     for lang in (ROOT / "po" / "LINGUAS").read_text().split():
         mo = Path(f"/usr/share/locale/{lang}/LC_MESSAGES/ombud.mo")
         assert mo.stat().st_size > 0, mo
+    sysusers = Path("/usr/lib/sysusers.d/ombud.conf").read_text()
+    for u in USERS:
+        assert re.search(rf"(?m)^u {u} ", sysusers), u
     for u in UNITS:
         base = re.sub(r"@[a-z]+\.", "@.", u)
         assert (UNIT_DIR / base).is_file(), base
@@ -249,7 +257,7 @@ def test_config_and_secrets(installed_pkg):
         assert f"/etc/ombud/secrets/{name}" in CONF.read_text()
     assert secrets["receipt-pepper"] != secrets["csrf-key"]
     # Every user is in group ombud, can read the config, not the secrets.
-    for u in USERS:
+    for u in SYSUSERS:
         pw = pwd.getpwnam(u)
         assert pw.pw_gid == grp.getgrnam("ombud").gr_gid, u
         assert run(["runuser", "-u", u, "--", "cat", str(CONF)]).stdout
