@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -246,20 +248,94 @@ listen_tcp(const char *spec, int *out)
 	return 0;
 }
 
+static bool
+is_listening_stream(int fd)
+{
+	int accepting = 0, type = 0;
+	socklen_t len = sizeof(accepting), tlen = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) ==
+	    0 &&
+	    accepting &&
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+	    type == SOCK_STREAM;
+}
+
+/*
+ * systemd socket activation, the sd_listen_fds(3) protocol without
+ * libsystemd: LISTEN_PID names the process the sockets are for, and
+ * LISTEN_FDS counts them from fd 3 on.  The variables are removed once
+ * read, so that the children (and anything they might run) never take
+ * the sockets for theirs.  Returns 1 with *fd set, 0 when systemd passed
+ * nothing to this process, or OB_EIO.
+ */
+static int
+listen_systemd(int *fd)
+{
+	const char *pid_s = getenv("LISTEN_PID");
+	const char *fds_s = getenv("LISTEN_FDS");
+	uint64_t pid = 0, n = 0;
+	bool ours;
+
+	if (pid_s == NULL || fds_s == NULL)
+		return 0;
+	ours = ob_parse_u64(pid_s, 1, INT_MAX, &pid) == 0 &&
+	    pid == (uint64_t)getpid();
+	if (ours && ob_parse_u64(fds_s, 0, 1024, &n) != 0) {
+		fprintf(stderr, "pool: LISTEN_FDS is not a number\n");
+		return OB_EIO;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (!ours || n == 0)
+		return 0;
+	if (n != 1) {
+		fprintf(stderr,
+		    "pool: systemd passed %llu sockets; a pool "
+		    "listens on one\n",
+		    (unsigned long long)n);
+		return OB_EIO;
+	}
+	if (!is_listening_stream(3)) {
+		fprintf(stderr,
+		    "pool: fd 3 from systemd is not a listening stream "
+		    "socket (ListenStream=, Accept=no)\n");
+		return OB_EIO;
+	}
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) != 0) {
+		fprintf(stderr, "pool: fd 3: %s\n", strerror(errno));
+		return OB_EIO;
+	}
+	*fd = 3;
+	return 1;
+}
+
 int
 ob_pool_listen(const struct ob_pool_opts *o, int *fd, bool *created)
 {
-	int accepting = 0;
-	socklen_t len = sizeof(accepting);
+	int rc;
 
 	*created = false;
-	if (o->socket == NULL) {
-		if (getsockopt(
-			0, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 ||
-		    !accepting) {
+	if ((rc = listen_systemd(fd)) < 0)
+		return rc;
+	if (rc == 1) {
+		if (o->socket != NULL) {
 			fprintf(stderr,
-			    "pool: no --socket given and fd 0 is "
-			    "not a listening socket\n");
+			    "pool: systemd passed a socket and %s is "
+			    "configured too; remove the socket setting "
+			    "(or --socket)\n",
+			    o->socket);
+			return OB_EIO;
+		}
+		return 0;
+	}
+	if (o->socket == NULL) {
+		if (!is_listening_stream(0)) {
+			fprintf(stderr,
+			    "pool: no --socket given, no socket from "
+			    "systemd (LISTEN_FDS), and fd 0 is not a "
+			    "listening socket\n");
 			return OB_EIO;
 		}
 		*fd = 0;

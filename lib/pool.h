@@ -1,11 +1,16 @@
 /*
  * pool.h - the prefork master every service runs.
  *
- * The master binds the listening socket (a unix socket path, or
- * host:port for FastCGI over TCP), or inherits one on fd 0 as
- * spawn-fcgi and systemd (StandardInput=socket) pass it.  It forks
- * `processes` children; each runs init once (its own database
- * connection), then accepts and serves one request at a time.
+ * The master takes its listening socket from one of, in this order:
+ *   - systemd socket activation: LISTEN_PID is this process and
+ *     LISTEN_FDS is 1, the socket on fd 3 (sd_listen_fds(3); the
+ *     variables are then removed from the environment).  A socket path
+ *     configured as well is an error, not silently ignored;
+ *   - the configured socket, which it binds (a unix socket path, or
+ *     host:port for FastCGI over TCP);
+ *   - fd 0, as spawn-fcgi and systemd's StandardInput=socket pass it.
+ * It forks `processes` children; each runs init once (its own
+ * database connection), then accepts and serves one request at a time.
  *
  * A child that dies is replaced; one that dies soon after it started is
  * replaced after a backoff that doubles up to 30 s, so a crash loop does
@@ -25,7 +30,7 @@
 #include "lib/req.h"
 
 struct ob_pool_opts {
-	const char *socket; /* path, host:port, or NULL to inherit fd 0 */
+	const char *socket; /* path, host:port, or NULL to inherit */
 	unsigned processes;
 	unsigned socket_mode; /* for a unix socket the master creates */
 	unsigned drain_timeout_s;

@@ -39,8 +39,9 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fputs(
-	    "usage: ombudctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n", f);
+	fputs("usage: ombudctl [--config FILE] COMMAND [ARGS]\n"
+	      "       ombudctl --version\n\ncommands:\n",
+	    f);
 	for (size_t i = 0; i < OB_NELEM(commands); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 }
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { NULL, { 0 }, OB_BUF_INIT(2048) };
@@ -58,13 +60,16 @@ main(int argc, char **argv)
 	int opt, rc = 1;
 
 	ob_log_init("ombudctl");
-	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_opt = optarg;
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ombudctl %s\n", OB_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -194,6 +194,107 @@ wait_exit(pid_t pid, int seconds)
 	return -1;
 }
 
+static void
+setenv_pid(pid_t pid, const char *nfds)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	setenv("LISTEN_PID", buf, 1);
+	setenv("LISTEN_FDS", nfds, 1);
+	setenv("LISTEN_FDNAMES", "pool", 1);
+}
+
+/* A listening unix socket made as systemd would, moved to fd 3. */
+static int
+systemd_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	unlink(path);
+	if (fd < 0 ||
+	    ob_strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(fd, 16) != 0 || dup2(fd, 3) != 3)
+		return -1;
+	if (fd != 3)
+		close(fd);
+	return 3;
+}
+
+static void
+socket_activation(const char *dir, const struct ob_pool_app *app)
+{
+	char path[128];
+	struct ob_pool_opts o = { 0 };
+	struct stat st;
+	bool created = true;
+	int fd = -1, status;
+	pid_t master, c1, c2;
+
+	snprintf(path, sizeof(path), "%s/sd.sock", dir);
+	o.processes = 2;
+	o.drain_timeout_s = 10;
+	o.request_timeout_s = 10;
+	CHECK_INT(systemd_socket(path), 3);
+
+	/* Ours: fd 3, nothing created, the variables gone. */
+	setenv_pid(getpid(), "1");
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), 0);
+	CHECK_INT(fd, 3);
+	CHECK(!created);
+	CHECK(getenv("LISTEN_PID") == NULL && getenv("LISTEN_FDS") == NULL &&
+	    getenv("LISTEN_FDNAMES") == NULL);
+	CHECK(fcntl(3, F_GETFD) == FD_CLOEXEC);
+	/* Not ours (another pid): ignored, fd 0 is not listening. */
+	setenv_pid(getpid() + 1, "1");
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
+	CHECK(getenv("LISTEN_PID") == NULL);
+	/* Two sockets, a junk count, or a socket path as well: refused. */
+	setenv_pid(getpid(), "2");
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
+	setenv_pid(getpid(), "1x");
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
+	setenv_pid(getpid(), "1");
+	o.socket = path;
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
+	o.socket = NULL;
+
+	/* A pool started by systemd serves on the socket it was given,
+	 * and leaves the socket file (systemd's) in place. */
+	CHECK(pipe(pid_pipe) == 0);
+	master = fork();
+	if (master == 0) {
+		setenv_pid(getpid(), "1");
+		_exit(ob_pool_run(&o, app) == 0 ? 0 : 1);
+	}
+	c1 = read_pid();
+	c2 = read_pid();
+	CHECK(c1 > 0 && c2 > 0 && c1 != c2);
+	for (int i = 0; i < 4; i++)
+		CHECK(request(path, NULL));
+	kill(master, SIGTERM);
+	CHECK_INT(wait_exit(master, 10), 0);
+	CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+	CHECK(waitpid(-1, &status, WNOHANG) <= 0);
+	close(pid_pipe[0]);
+	close(pid_pipe[1]);
+
+	/* fd 3 that is not a listening socket: refused. */
+	close(3);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fd >= 0 && dup2(fd, 3) == 3);
+	if (fd != 3)
+		close(fd);
+	setenv_pid(getpid(), "1");
+	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
+	close(3);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -236,6 +337,9 @@ main(void)
 	o.socket = NULL;
 	CHECK_INT(ob_pool_listen(&o, &fd, &created), OB_EIO);
 	o.socket = path;
+
+	/* systemd socket activation (LISTEN_PID/LISTEN_FDS, fd 3). */
+	socket_activation(dir, &app);
 
 	/* A running pool: two children, a killed one is replaced. */
 	CHECK(pipe(pid_pipe) == 0);
