@@ -14,6 +14,8 @@
 #define ADDR_MAX 254
 #define ID_MAX 64
 #define PASSWORD_MAX 1024
+/* An OAuth 2.0 access token: Entra ID's are 1.5-3 KB. */
+#define TOKEN_MAX (16 * 1024)
 /* RFC 5322 2.1.1: lines SHOULD stay within 78 characters, MUST within
  * 998; RFC 2045 6.7: quoted-printable lines within 76. */
 #define FOLD 78
@@ -67,27 +69,33 @@ out:
 	return rc;
 }
 
-/* Reads the password into guarded memory, without its newline. */
+/*
+ * Reads a one-line secret (a password, a bearer token) of at most cap
+ * bytes into guarded memory at *out, without its newline.  *out is set
+ * even on error: free it with sodium_free.
+ */
 static int
-read_password(const char *path, struct ob_mail_config *out, struct ob_buf *why)
+read_secret_line(const char *path, size_t cap, char **out, struct ob_buf *why)
 {
 	size_t len = 0;
+	char *s;
 	int rc;
 
-	out->password = sodium_malloc(PASSWORD_MAX + 1);
-	if (out->password == NULL)
+	s = *out = sodium_malloc(cap + 1);
+	if (s == NULL)
 		ob_die("sodium_malloc");
-	if ((rc = ob_secret_file_read(
-		 path, out->password, PASSWORD_MAX, &len, why)) != 0)
+	if ((rc = ob_secret_file_read(path, s, cap, &len, why)) != 0) {
+		s[0] = '\0';
 		return rc;
-	if (len > 0 && out->password[len - 1] == '\n')
+	}
+	if (len > 0 && s[len - 1] == '\n')
 		len--;
-	if (len > 0 && out->password[len - 1] == '\r')
+	if (len > 0 && s[len - 1] == '\r')
 		len--;
-	out->password[len] = '\0';
-	if (len == 0 || strlen(out->password) != len ||
-	    strpbrk(out->password, "\r\n") != NULL) {
+	s[len] = '\0';
+	if (len == 0 || strlen(s) != len || strpbrk(s, "\r\n") != NULL) {
 		ob_buf_errf(why, "%s: one line, not empty, no NUL bytes", path);
+		sodium_memzero(s, cap + 1);
 		return OB_EINVAL;
 	}
 	return 0;
@@ -98,9 +106,10 @@ ob_mail_config_load(
     const struct ob_config *cfg, struct ob_mail_config *out, struct ob_buf *err)
 {
 	static const char *const keys[] = { "url", "from", "starttls", "user",
-		"password_file", "ca_file", "timeout_s", NULL };
+		"password_file", "bearer_file", "ca_file", "timeout_s", NULL };
 	const char *file = ob_config_file(cfg), *starttls = NULL,
-		   *pwfile = NULL, *why = NULL;
+		   *pwfile = NULL, *bearer = NULL, *why = NULL;
+	char *token = NULL;
 	struct ob_buf reason = OB_BUF_INIT(512);
 	bool implicit_tls = false;
 	uint64_t timeout = 10;
@@ -116,6 +125,8 @@ ob_mail_config_load(
 		 cfg, "mail", "user", "", &out->user, err)) != 0 ||
 	    (rc = ob_config_str_opt(
 		 cfg, "mail", "password_file", "", &pwfile, err)) != 0 ||
+	    (rc = ob_config_str_opt(
+		 cfg, "mail", "bearer_file", "", &bearer, err)) != 0 ||
 	    (rc = ob_config_str_opt(
 		 cfg, "mail", "ca_file", "", &out->ca_file, err)) != 0 ||
 	    (rc = ob_config_uint_opt(
@@ -143,18 +154,29 @@ ob_mail_config_load(
 		goto out;
 	}
 	out->starttls = strcmp(starttls, "required") == 0;
-	if ((out->user[0] == '\0') != (pwfile[0] == '\0')) {
-		ob_buf_seterr(err, "config %s: [mail] %s: needed with %s", file,
-		    out->user[0] == '\0' ? "user" : "password_file",
-		    out->user[0] == '\0' ? "password_file" : "user");
+	if (pwfile[0] != '\0' && bearer[0] != '\0') {
+		ob_buf_seterr(err,
+		    "config %s: [mail] bearer_file: either password_file or "
+		    "bearer_file, not both",
+		    file);
 		goto out;
 	}
-	if (pwfile[0] != '\0' && !implicit_tls && !out->starttls) {
+	if ((out->user[0] == '\0') !=
+	    (pwfile[0] == '\0' && bearer[0] == '\0')) {
+		ob_buf_seterr(err, "config %s: [mail] %s: needed with %s", file,
+		    out->user[0] == '\0' ? "user"
+					 : "password_file (or bearer_file)",
+		    out->user[0] == '\0'
+			? (pwfile[0] ? "password_file" : "bearer_file")
+			: "user");
+		goto out;
+	}
+	if (out->user[0] != '\0' && !implicit_tls && !out->starttls) {
 		ob_buf_seterr(err,
-		    "config %s: [mail] password_file: the password would "
-		    "cross the network in clear: use starttls = required or "
-		    "an smtps:// url",
-		    file);
+		    "config %s: [mail] %s: the %s would cross the network in "
+		    "clear: use starttls = required or an smtps:// url",
+		    file, pwfile[0] ? "password_file" : "bearer_file",
+		    pwfile[0] ? "password" : "token");
 		goto out;
 	}
 	if (out->ca_file[0] != '\0' && access(out->ca_file, R_OK) != 0) {
@@ -162,11 +184,22 @@ ob_mail_config_load(
 		    out->ca_file, strerror(errno));
 		goto out;
 	}
-	if (pwfile[0] != '\0' && read_password(pwfile, out, &reason) != 0) {
+	if (pwfile[0] != '\0' &&
+	    read_secret_line(pwfile, PASSWORD_MAX, &out->password, &reason) !=
+		0) {
 		ob_buf_seterr(err, "config %s: [mail] password_file: %s", file,
 		    ob_buf_cstr(&reason));
 		goto out;
 	}
+	/* Read now to catch a mistake at start; again for every message,
+	 * since a job outside replaces the token before it expires. */
+	if (bearer[0] != '\0' &&
+	    read_secret_line(bearer, TOKEN_MAX, &token, &reason) != 0) {
+		ob_buf_seterr(err, "config %s: [mail] bearer_file: %s", file,
+		    ob_buf_cstr(&reason));
+		goto out;
+	}
+	out->bearer_file = bearer[0] != '\0' ? bearer : NULL;
 	if (out->user[0] == '\0')
 		out->user = NULL;
 	if (out->ca_file[0] == '\0')
@@ -174,6 +207,8 @@ ob_mail_config_load(
 	out->timeout_s = (unsigned)timeout;
 	rc = 0;
 out:
+	if (token != NULL)
+		sodium_free(token);
 	ob_buf_release(&reason);
 	if (rc != 0)
 		ob_mail_config_release(out);
@@ -495,6 +530,8 @@ ob_mail_send(const struct ob_mail_config *c, const char *to,
 	struct ob_buf mfrom = OB_BUF_INIT(ADDR_MAX + 3);
 	struct ob_buf rcpt = OB_BUF_INIT(ADDR_MAX + 3);
 	struct curl_slist *rcpts = NULL;
+	struct ob_buf why = OB_BUF_INIT(512);
+	char *token = NULL;
 	unsigned char rnd[16];
 	char id[2 * sizeof(rnd) + 1];
 	struct reader r;
@@ -515,6 +552,13 @@ ob_mail_send(const struct ob_mail_config *c, const char *to,
 	if ((rc = ob_buf_printf(&mfrom, "<%s>", c->from)) != 0 ||
 	    (rc = ob_buf_printf(&rcpt, "<%s>", to)) != 0)
 		goto out;
+	if (c->bearer_file != NULL &&
+	    read_secret_line(c->bearer_file, TOKEN_MAX, &token, &why) != 0) {
+		/* Every message would fail the same way: put them off. */
+		ob_buf_seterr(err, "mail: bearer_file: %s", ob_buf_cstr(&why));
+		rc = OB_EAGAIN;
+		goto out;
+	}
 	if ((curl = curl_easy_init()) == NULL ||
 	    (rcpts = curl_slist_append(NULL, ob_buf_cstr(&rcpt))) == NULL) {
 		ob_buf_seterr(err, "mail: curl cannot start");
@@ -532,10 +576,13 @@ ob_mail_send(const struct ob_mail_config *c, const char *to,
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
-	if (c->user != NULL) {
+	if (c->user != NULL)
 		curl_easy_setopt(curl, CURLOPT_USERNAME, c->user);
+	if (c->password != NULL)
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, c->password);
-	}
+	/* SASL XOAUTH2 or OAUTHBEARER, whichever the server offers. */
+	if (token != NULL)
+		curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, token);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ob_buf_cstr(&mfrom));
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
@@ -558,6 +605,9 @@ out:
 	curl_slist_free_all(rcpts);
 	if (curl != NULL)
 		curl_easy_cleanup(curl);
+	if (token != NULL)
+		sodium_free(token);
+	ob_buf_release(&why);
 	ob_buf_release_secret(&msg);
 	ob_buf_release(&mfrom);
 	ob_buf_release(&rcpt);

@@ -9,11 +9,17 @@
  *   starttls       required (default: CURLUSESSL_ALL, the transfer fails
  *                  before MAIL FROM if the server offers no STARTTLS) or
  *                  none (plain SMTP, or the implicit TLS of smtps://);
- *   user           optional; with password_file, for SMTP AUTH;
+ *   user           optional; with password_file or bearer_file, for
+ *                  SMTP AUTH;
  *   password_file  a file of mode 0600 holding the password (a trailing
  *                  newline is dropped); refused over plain smtp:// with
  *                  starttls none, where it would cross the network in
  *                  clear;
+ *   bearer_file    instead of password_file: a file of mode 0600 holding
+ *                  an OAuth 2.0 access token (SASL XOAUTH2/OAUTHBEARER,
+ *                  Office 365), read again for every message so that a
+ *                  job outside can replace it before it expires; the
+ *                  same rules;
  *   ca_file        optional CA bundle; certificates are always verified;
  *   timeout_s      connect and total time per message (default 10).
  *
@@ -40,7 +46,8 @@ struct ob_mail_config {
 	const char *from;
 	bool starttls; /* true: STARTTLS required */
 	const char *user; /* NULL: no SMTP AUTH */
-	char *password; /* sodium_malloc'd; NULL without user */
+	char *password; /* sodium_malloc'd; NULL without password_file */
+	const char *bearer_file; /* NULL: no OAuth 2.0 token */
 	const char *ca_file; /* NULL: the system's CA store */
 	unsigned timeout_s;
 };
@@ -92,8 +99,8 @@ int ob_mail_build(const char *from, const char *to, const char *subject,
  * Sends one message to one recipient, with a fresh random Message-ID.
  * OB_EINVAL as for ob_mail_build (nothing is sent); OB_EAGAIN when the
  * server cannot be used at all (not resolved, not reached, timed out,
- * TLS or STARTTLS failed, login refused): the next message would fail
- * the same way; OB_EIO when the server took part but the message was
+ * TLS or STARTTLS failed, login refused, bearer_file unreadable): the
+ * next message would fail the same way; OB_EIO when the server took part but the message was
  * not accepted.  err gets a reason with curl's and the server's codes,
  * never the address, the subject or the body.
  */

@@ -31,13 +31,15 @@ ob_health_handler(struct ob_req *r)
 	static uint64_t probed_at;
 	struct ob_app *app = r->app;
 	struct ob_buf out = OB_BUF_INIT(512);
+	struct ob_health prev = h;
 	uint64_t now = ob_now_us();
 	int rc;
 
 	if (probed_at == 0 || now - probed_at >= HEALTH_CACHE_US) {
 		ob_health_probe(app->db, app->settings.data_dir,
-		    "/proc/meminfo", app->settings.disk_free_min_mb,
-		    app->settings.mem_available_min_mb, &h);
+		    "/proc/meminfo", &app->settings.health, &h);
+		ob_health_log_changes(
+		    probed_at == 0 ? NULL : &prev, &h, &app->settings.health);
 		probed_at = now;
 	}
 	if ((rc = ob_health_json(&h, &out)) == 0) {
@@ -164,6 +166,7 @@ child_init(void *arg)
 	     the_app.svc->more_stmts && the_app.svc->more_stmts[i]; i++)
 		ob_db_add_stmts(the_app.db, the_app.svc->more_stmts[i],
 		    the_app.svc->more_nstmts[i]);
+	ob_db_add_stmts(the_app.db, ob_health_stmts, ob_health_nstmts);
 	/* A database that is down now is retried on the first request. */
 	if (ob_db_connect(the_app.db) != 0)
 		ob_log_warn(NULL, "db: not reachable at start, will retry");
@@ -189,7 +192,7 @@ child_fini(void *arg)
 static int
 check_stmt_tables(const struct ob_service *svc, struct ob_buf *err)
 {
-	size_t n = 1;
+	size_t n = 2; /* the service's and /healthz's */
 
 	for (size_t i = 0; svc->more_stmts && svc->more_stmts[i]; i++)
 		n++;

@@ -41,7 +41,7 @@ ob_settings_load(const struct ob_config *cfg, const char *name,
 	static const char *const path_keys[] = { "templates", "locale", "sql",
 		"data", "password_dictionary", NULL };
 	static const char *const health_keys[] = { "disk_free_min_mb",
-		"mem_available_min_mb", NULL };
+		"mem_available_min_mb", "outbox_overdue_max_s", NULL };
 	const char *svc_keys[24] = { "user", "socket", "processes",
 		"socket_mode", "max_body_bytes", NULL };
 	size_t nk = 5;
@@ -62,9 +62,11 @@ ob_settings_load(const struct ob_config *cfg, const char *name,
 	    (rc = ob_config_str(cfg, "paths", "data", &s->data_dir, err)) !=
 		0 ||
 	    (rc = ob_config_uint_opt(cfg, "health", "disk_free_min_mb", 0,
-		 UINT32_MAX, 256, &s->disk_free_min_mb, err)) != 0 ||
+		 UINT32_MAX, 256, &s->health.disk_free_min_mb, err)) != 0 ||
 	    (rc = ob_config_uint_opt(cfg, "health", "mem_available_min_mb", 0,
-		 UINT32_MAX, 128, &s->mem_available_min_mb, err)) != 0 ||
+		 UINT32_MAX, 128, &s->health.mem_available_min_mb, err)) != 0 ||
+	    (rc = ob_config_uint_opt(cfg, "health", "outbox_overdue_max_s", 0,
+		 86400, 180, &s->health.outbox_overdue_max_s, err)) != 0 ||
 	    (rc = ob_settings_load_db(cfg, name, s, err)) != 0 ||
 	    (rc = ob_config_str_opt(
 		 cfg, name, "socket", "", &s->socket, err)) != 0 ||

@@ -11,6 +11,7 @@
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/health.h"
 #include "lib/ob.h"
 
 /* Settings every service reads from the configuration. */
@@ -18,8 +19,7 @@ struct ob_settings {
 	const char *templates_dir;
 	const char *locale_dir;
 	const char *data_dir;
-	uint64_t disk_free_min_mb;
-	uint64_t mem_available_min_mb;
+	struct ob_health_limits health; /* [health] */
 	struct ob_db_config db;
 	char db_port[8];
 	const char *socket;

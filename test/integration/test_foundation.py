@@ -49,9 +49,9 @@ def test_healthz_over_tls(stack):
     r = stack.get("/healthz")
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"status", "db", "disk_free_mb", "mem_available_mb"}
-    assert body["status"] == "ok" and body["db"] == "ok"
-    assert body["disk_free_mb"] > 0 and body["mem_available_mb"] > 0
+    # Which check failed, and no numbers (test_monitoring.py).
+    assert body == {"status": "ok", "db": "ok", "migrations": "ok",
+                    "outbox": "ok", "disk": "ok", "memory": "ok"}
     assert r.headers["content-type"].startswith("application/json")
     assert_security_headers(r)
 

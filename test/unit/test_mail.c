@@ -263,7 +263,7 @@ test_config(void)
 	struct ob_buf err = OB_BUF_INIT(512);
 	struct ob_config *cfg = NULL;
 	struct ob_mail_config c;
-	char text[512], pw[128];
+	char text[512], pw[128], tok[128];
 	FILE *f;
 
 	memset(&c, 0, sizeof(c));
@@ -346,6 +346,53 @@ test_config(void)
 	    pw);
 	CHECK_INT(load(text, &cfg, &c, &err), 0);
 	CHECK_STR(c.password, "s3cret pass");
+	CHECK(c.bearer_file == NULL);
+
+	/* An OAuth 2.0 token file: the same rules, and not both. */
+	snprintf(tok, sizeof(tok), "%s/smtp-token", dir);
+	f = fopen(tok, "w");
+	fputs("eyJ0eXAiOiJKV1Qi.token\n", f);
+	fclose(f);
+	chmod(tok, 0640);
+	snprintf(text, sizeof(text),
+	    "[mail]\nurl = smtp://x\nfrom = a@b\nuser = u\n"
+	    "bearer_file = %s\n",
+	    tok);
+	CHECK_INT(load(text, &cfg, &c, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "[mail] bearer_file") != NULL);
+	chmod(tok, 0600);
+	CHECK_INT(load(text, &cfg, &c, &err), 0);
+	CHECK_STR(c.user, "u");
+	CHECK_STR(c.bearer_file, tok);
+	CHECK(c.password == NULL);
+	snprintf(text, sizeof(text),
+	    "[mail]\nurl = smtp://x\nfrom = a@b\nbearer_file = %s\n", tok);
+	CHECK_INT(load(text, &cfg, &c, &err), OB_ECONFIG);
+	CHECK(
+	    strstr(ob_buf_cstr(&err), "[mail] user: needed with bearer_file"));
+	snprintf(text, sizeof(text),
+	    "[mail]\nurl = smtp://x\nfrom = a@b\nuser = u\nstarttls = none\n"
+	    "bearer_file = %s\n",
+	    tok);
+	CHECK_INT(load(text, &cfg, &c, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err),
+		  "token would cross the network in "
+		  "clear") != NULL);
+	snprintf(text, sizeof(text),
+	    "[mail]\nurl = smtp://x\nfrom = a@b\nuser = u\n"
+	    "password_file = %s\nbearer_file = %s\n",
+	    pw, tok);
+	CHECK_INT(load(text, &cfg, &c, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "not both") != NULL);
+	f = fopen(tok, "w");
+	fclose(f);
+	snprintf(text, sizeof(text),
+	    "[mail]\nurl = smtp://x\nfrom = a@b\nuser = u\n"
+	    "bearer_file = %s\n",
+	    tok);
+	CHECK_INT(load(text, &cfg, &c, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "one line, not empty") != NULL);
+	unlink(tok);
 	ob_mail_config_release(&c);
 	ob_mail_config_release(&c);
 	unlink(pw);
@@ -459,7 +506,7 @@ transcript(int rd, pid_t pid, char *out, size_t n)
 static void
 test_send(void)
 {
-	struct ob_mail_config c = { NULL, FROM, false, NULL, NULL, NULL, 5 };
+	struct ob_mail_config c = { .from = FROM, .timeout_s = 5 };
 	struct fake f = { false, 250 };
 	struct ob_buf err = OB_BUF_INIT(256);
 	char url[64], got[16384];

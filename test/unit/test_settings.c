@@ -55,8 +55,9 @@ main(void)
 	CHECK_INT(s.processes, 3);
 	CHECK_INT(s.socket_mode, 0600);
 	CHECK_INT(s.max_body_bytes, 1000);
-	CHECK_INT(s.disk_free_min_mb, 10);
-	CHECK_INT(s.mem_available_min_mb, 128);
+	CHECK_INT(s.health.disk_free_min_mb, 10);
+	CHECK_INT(s.health.mem_available_min_mb, 128);
+	CHECK_INT(s.health.outbox_overdue_max_s, 180);
 	CHECK_INT(s.db.statement_timeout_ms, 2500);
 	CHECK_STR(s.db.port, "5432");
 
@@ -84,6 +85,19 @@ main(void)
 	CHECK(strstr(ob_buf_cstr(&err), "[intake] processes2: unknown key"));
 	snprintf(text, sizeof(text), "%s[database]\nport = 99999\n", good);
 	CHECK_INT(load(text, &s, &err), OB_ECONFIG);
+
+	/* [health]: the outbox limit, 0 (off) to a day. */
+	snprintf(
+	    text, sizeof(text), "%s[health]\noutbox_overdue_max_s = 0\n", good);
+	CHECK_INT(load(text, &s, &err), 0);
+	CHECK_INT(s.health.outbox_overdue_max_s, 0);
+	snprintf(text, sizeof(text),
+	    "%s[health]\noutbox_overdue_max_s = 86401\n", good);
+	CHECK_INT(load(text, &s, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "[health] outbox_overdue_max_s"));
+	snprintf(text, sizeof(text), "%s[health]\noutbox_max = 1\n", good);
+	CHECK_INT(load(text, &s, &err), OB_ECONFIG);
+	CHECK(strstr(ob_buf_cstr(&err), "[health] outbox_max: unknown key"));
 	ob_buf_release(&err);
 	return CHECK_DONE();
 }
