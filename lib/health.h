@@ -25,7 +25,7 @@
  * older than the database).  test_health checks it against sql/: add a
  * migration, raise this.
  */
-#define OB_SCHEMA_VERSION "0015"
+#define OB_SCHEMA_VERSION "0016"
 
 enum ob_check {
 	OB_CHECK_UNKNOWN = 0, /* not checked: what it needs failed */

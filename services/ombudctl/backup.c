@@ -68,19 +68,16 @@ static const struct ob_stmt restore_stmts[] = {
 	    " FROM pg_database WHERE datname = current_database()), "
 	    "current_user",
 	    0 },
-	/* pg_dump without --create leaves out the database's own grants;
-	 * these are sql/0001_roles.sql's, made again for the new
-	 * database.  Keep the two lists the same. */
-	{ "backup_database_grants",
-	    "DO $$ DECLARE r text; BEGIN "
-	    "EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', "
-	    "current_database()); "
-	    "FOREACH r IN ARRAY ARRAY['ombud_intake', 'ombud_auth', "
-	    "'ombud_cases', 'ombud_scrub', 'ombud_outbox'] LOOP "
-	    "EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', "
-	    "current_database(), r); "
-	    "END LOOP; END $$",
-	    0 },
+};
+
+/*
+ * pg_dump without --create leaves out the database's own grants (who
+ * may connect): the restored database's own list makes them again
+ * (sql/0016_database_grants.sql).  Prepared on a new connection after
+ * the restore, when the function exists.
+ */
+static const struct ob_stmt grant_stmts[] = {
+	{ "backup_database_grants", "SELECT ombud_database_grants()", 0 },
 };
 
 struct backup_conf {
@@ -851,7 +848,10 @@ backup_restore(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	res_pid = -1;
-	if (ob_db_exec(db, "backup_database_grants", 0, NULL, &res) != 0) {
+	ob_db_free(db);
+	if ((db = ctl_db(c, grant_stmts, OB_NELEM(grant_stmts), NULL, 0)) ==
+		NULL ||
+	    ob_db_exec(db, "backup_database_grants", 0, NULL, &res) != 0) {
 		ob_buf_seterr(&c->err,
 		    "restored, but cannot grant the service roles CONNECT on "
 		    "the database %s",

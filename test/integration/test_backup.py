@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from psycopg2 import sql
 
-from conftest import BUILD
+from conftest import BUILD, ROOT
 from test_cases import PASSWORD, ctl, file_report, page, reporter, sign_in
 
 CANARY = "canary-backup-7Tz2-description"
@@ -160,12 +160,20 @@ def test_restore_drill(stack, keys, world):
     assert "matches its checksum" in r.stdout
     assert "restored into the database ombud" in r.stdout
     assert re.search(r"audit: chain intact, [1-9]\d* rows", r.stdout), r.stdout
-    # The service roles may connect, and PUBLIC may not (0001_roles.sql).
+    # Every service role may connect, and PUBLIC may not: the list
+    # restored with the database (0016_database_grants.sql), compared
+    # with the roles bootstrap.sql makes.
+    roles = re.findall(r"\b(ombud_(?!owner)[a-z]+)\b",
+                       (ROOT / "sql" / "bootstrap.sql").read_text())
+    assert "ombud_retention" in roles
     with stack.db() as c, c.cursor() as cur:
-        cur.execute("SELECT has_database_privilege('ombud_intake', "
-                    "'ombud', 'CONNECT'), has_database_privilege('public', "
-                    "'ombud', 'CONNECT')")
-        assert cur.fetchone() == (True, False)
+        for role in set(roles):
+            cur.execute("SELECT has_database_privilege(%s, 'ombud', "
+                        "'CONNECT')", (role,))
+            assert cur.fetchone() == (True,), role
+        cur.execute("SELECT has_database_privilege('public', 'ombud', "
+                    "'CONNECT')")
+        assert cur.fetchone() == (False,)
     stack.wait_healthy()
 
     s = reporter(stack, "drill", world["receipt"])
