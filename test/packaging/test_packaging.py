@@ -282,9 +282,14 @@ def test_onion_service_config(installed_pkg, tmp_path):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         pytest.skip("nginx is not installed")
+    # As Debian's nginx.conf would: conf.d, then the site; the shared
+    # files beside nginx.conf as in /etc/nginx.
+    for name in ("ombud", "ombud-upload-limit.conf"):
+        (tmp_path / name).symlink_to(Path("/etc/nginx") / name)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log stderr;\n"
         "events {}\nhttp {\n"
+        "include /etc/nginx/conf.d/ombud.conf;\n"
         "include /etc/nginx/sites-available/ombud-onion;\n}\n")
     r = run([nginx, "-t", "-p", str(tmp_path), "-c",
              str(tmp_path / "nginx.conf")], check=False)
