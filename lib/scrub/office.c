@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/scrub/zip.h"
 #include "lib/util.h"
 
@@ -231,7 +232,7 @@ copy_fd(struct ob_office_pkg *pkg, int fd)
 	int rc;
 
 	do {
-		if (ob_pread_full(fd, buf, sizeof(buf), off, &got) != 0) {
+		if (ob_sio_pread_full(fd, buf, sizeof(buf), off, &got) != 0) {
 			ob_scrub_note(pkg->rep, "refused",
 			    "a temporary file could not be read");
 			return OB_EIO;

@@ -5,7 +5,7 @@
  * report says, and that the limits of struct ob_scrub_limits hold.
  * Real files made by real tools are test/integration/test_scrub_images.py.
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 #include "lib/scrub/scrub.h"
 
 #include <stdlib.h>
