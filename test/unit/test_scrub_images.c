@@ -1,6 +1,6 @@
 /*
  * The image scrubbers (lib/scrub/{jpeg,png,gif,webp,tiff,bmp}.c and
- * their shared imgio and tiffdir) on files built here byte by byte, so
+ * their shared sio and tiffdir) on files built here byte by byte, so
  * that each expectation is exact: which bytes stay, which go, what the
  * report says, and that the limits of struct ob_scrub_limits hold.
  * Real files made by real tools are test/integration/test_scrub_images.py.
