@@ -322,28 +322,18 @@ account(struct ob_sio *io, uint64_t n)
 	return 0;
 }
 
+/* Where the bytes ob_sio_write, ob_sio_copy and ob_sio_zeros append
+ * come from. */
+enum source { FROM_MEMORY, FROM_INPUT, ZEROS };
+
 /*
- * Room for up to n more bytes in the write buffer (flushed when full):
- * *k bytes at the returned place.
+ * Appends n bytes through the write buffer (flushed when full): from p,
+ * from the input at off, or zeros.
  */
 static int
-room(struct ob_sio *io, uint64_t n, unsigned char **at, size_t *k)
+append(struct ob_sio *io, enum source from, const unsigned char *p,
+    uint64_t off, uint64_t n)
 {
-	int rc;
-
-	if (io->wlen == OB_SIO_WBUF && (rc = ob_sio_flush(io)) != 0)
-		return rc;
-	*k = OB_SIO_WBUF - io->wlen;
-	if (*k > n)
-		*k = (size_t)n;
-	*at = io->wbuf + io->wlen;
-	return 0;
-}
-
-int
-ob_sio_write(struct ob_sio *io, const void *p, size_t n)
-{
-	const unsigned char *src = p;
 	int rc;
 
 	if ((rc = account(io, n)) != 0)
@@ -352,14 +342,35 @@ ob_sio_write(struct ob_sio *io, const void *p, size_t n)
 		unsigned char *at;
 		size_t k;
 
-		if ((rc = room(io, n, &at, &k)) != 0)
+		if (io->wlen == OB_SIO_WBUF && (rc = ob_sio_flush(io)) != 0)
 			return rc;
-		memcpy(at, src, k);
+		at = io->wbuf + io->wlen;
+		k = OB_SIO_WBUF - io->wlen < n ? OB_SIO_WBUF - io->wlen
+					       : (size_t)n;
+		switch (from) {
+		case FROM_MEMORY:
+			memcpy(at, p, k);
+			p += k;
+			break;
+		case FROM_INPUT:
+			if ((rc = ob_sio_pread(io, off, at, k)) != 0)
+				return rc;
+			off += k;
+			break;
+		case ZEROS:
+			memset(at, 0, k);
+			break;
+		}
 		io->wlen += k;
-		src += k;
 		n -= k;
 	}
 	return 0;
+}
+
+int
+ob_sio_write(struct ob_sio *io, const void *p, size_t n)
+{
+	return append(io, FROM_MEMORY, p, 0, n);
 }
 
 int
@@ -367,40 +378,15 @@ ob_sio_copy(struct ob_sio *io, uint64_t off, uint64_t n)
 {
 	int rc;
 
-	if ((rc = within(io, off, n)) != 0 || (rc = account(io, n)) != 0)
+	if ((rc = within(io, off, n)) != 0)
 		return rc;
-	while (n > 0) {
-		unsigned char *at;
-		size_t k;
-
-		if ((rc = room(io, n, &at, &k)) != 0 ||
-		    (rc = ob_sio_pread(io, off, at, k)) != 0)
-			return rc;
-		io->wlen += k;
-		off += k;
-		n -= k;
-	}
-	return 0;
+	return append(io, FROM_INPUT, NULL, off, n);
 }
 
 int
 ob_sio_zeros(struct ob_sio *io, uint64_t n)
 {
-	int rc;
-
-	if ((rc = account(io, n)) != 0)
-		return rc;
-	while (n > 0) {
-		unsigned char *at;
-		size_t k;
-
-		if ((rc = room(io, n, &at, &k)) != 0)
-			return rc;
-		memset(at, 0, k);
-		io->wlen += k;
-		n -= k;
-	}
-	return 0;
+	return append(io, ZEROS, NULL, 0, n);
 }
 
 int
