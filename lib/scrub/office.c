@@ -4,7 +4,6 @@
  */
 #include "lib/scrub/office.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -209,17 +208,7 @@ fd_sink(void *ctx, const void *p, size_t n)
 {
 	int *fd = ctx;
 
-	while (n > 0) {
-		ssize_t w = write(*fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return ob_sio_write_full(*fd, p, n);
 }
 
 /* Copies all of fd into the member being written. */
