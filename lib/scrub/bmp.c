@@ -221,8 +221,9 @@ fill_gap(struct bmp *b, uint64_t off, uint64_t n, bool *hidden)
 }
 
 static int
-scrub(struct bmp *b)
+scrub(void *ctx)
 {
+	struct bmp *b = ctx;
 	struct ob_sio *io = b->io;
 	uint64_t at = 0, end;
 	bool hidden = false;
@@ -258,11 +259,6 @@ ob_scrub_bmp(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_sio io;
 	struct bmp b = { .io = &io };
-	int rc;
 
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&b);
-	rc = ob_sio_end(&io, rc);
-	ob_sio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &b);
 }

@@ -128,8 +128,9 @@ extension(struct ob_sio *io, uint64_t start)
 }
 
 static int
-scrub(struct ob_sio *io)
+scrub(void *ctx)
 {
+	struct ob_sio *io = ctx;
 	unsigned char h[13], b;
 	uint64_t blocks = 0;
 	int rc;
@@ -192,11 +193,6 @@ ob_scrub_gif(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
 	struct ob_sio io;
-	int rc;
 
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&io);
-	rc = ob_sio_end(&io, rc);
-	ob_sio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &io);
 }

@@ -14,12 +14,10 @@
  */
 #include "lib/scrub/sniff.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "lib/scrub/sio.h"
 #include "lib/scrub/tiffdir.h"
-#include "lib/util.h"
 
 bool
 ob_scrub_jpeg_sniff(const unsigned char *head, size_t n)
@@ -214,8 +212,9 @@ scan_data(struct jpeg *j, unsigned char *next)
 }
 
 static int
-scrub(struct jpeg *j)
+scrub(void *ctx)
 {
+	struct jpeg *j = ctx;
 	struct ob_sio *io = j->io;
 	uint64_t segments = 0;
 	unsigned char b[2], m = 0;
@@ -306,11 +305,6 @@ ob_scrub_jpeg(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_sio io;
 	struct jpeg j = { .io = &io };
-	int rc;
 
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&j);
-	rc = ob_sio_end(&io, rc);
-	ob_sio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &j);
 }

@@ -720,8 +720,9 @@ frames(struct mp3 *c, uint64_t start)
 }
 
 static int
-run(struct mp3 *c)
+run(void *ctx)
 {
+	struct mp3 *c = ctx;
 	uint64_t start = 0, end = c->io.size;
 	bool found = true;
 	int rc;
@@ -747,11 +748,7 @@ ob_scrub_mp3(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct mp3 c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_sio_init(&c.io, in, out, lim, &local)) == 0)
-		rc = run(&c);
-	rc = ob_sio_end(&c.io, rc);
-	ob_sio_release(&c.io);
 	return ob_scrub_report_end(rep, &local, rc);
 }

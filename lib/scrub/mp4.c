@@ -1127,8 +1127,9 @@ write_all(struct mp4 *c)
 }
 
 static int
-run(struct mp4 *c)
+run(void *ctx)
 {
+	struct mp4 *c = ctx;
 	unsigned char *moov = NULL;
 	struct track t = { 0 };
 	int rc;
@@ -1155,13 +1156,9 @@ ob_scrub_mp4(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct mp4 c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_sio_init(&c.io, in, out, lim, &local)) == 0)
-		rc = run(&c);
-	rc = ob_sio_end(&c.io, rc);
 	free(c.zero);
 	free(c.moov_buf);
-	ob_sio_release(&c.io);
 	return ob_scrub_report_end(rep, &local, rc);
 }

@@ -207,8 +207,9 @@ is_letter(unsigned char c)
 #define XMP_KEY "XML:com.adobe.xmp"
 
 static int
-scrub(struct png *p)
+scrub(void *ctx)
 {
+	struct png *p = ctx;
 	struct ob_sio *io = p->io;
 	unsigned char h[8], c[4];
 	uint64_t off = 8, chunks = 0;
@@ -294,12 +295,7 @@ ob_scrub_png(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_sio io;
 	struct png p = { .io = &io };
-	int rc;
 
 	crc_init(p.crc);
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&p);
-	rc = ob_sio_end(&io, rc);
-	ob_sio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &p);
 }

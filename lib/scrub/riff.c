@@ -511,8 +511,9 @@ avi(struct riff *c)
 }
 
 static int
-run(struct riff *c)
+run(void *ctx)
 {
+	struct riff *c = ctx;
 	unsigned char h[12];
 	uint64_t end;
 	int rc;
@@ -549,11 +550,7 @@ ob_scrub_riff(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct riff c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_sio_init(&c.io, in, out, lim, &local)) == 0)
-		rc = run(&c);
-	rc = ob_sio_end(&c.io, rc);
-	ob_sio_release(&c.io);
 	return ob_scrub_report_end(rep, &local, rc);
 }

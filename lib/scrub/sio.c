@@ -144,6 +144,20 @@ ob_sio_release(struct ob_sio *io)
 }
 
 int
+ob_sio_run(struct ob_sio *io, int in, int out,
+    const struct ob_scrub_limits *lim, struct ob_scrub_report *rep,
+    int (*scrub)(void *ctx), void *ctx)
+{
+	int rc;
+
+	if ((rc = ob_sio_init(io, in, out, lim, rep)) == 0)
+		rc = scrub(ctx);
+	rc = ob_sio_end(io, rc);
+	ob_sio_release(io);
+	return rc;
+}
+
+int
 ob_sio_fail(struct ob_sio *io, int rc, const char *why)
 {
 	if (io->why == NULL)

@@ -172,12 +172,22 @@ struct ob_sio {
  * patch writes at offsets counted from there).  Allocates the two
  * buffers.  OB_EIO if in cannot be examined or is not a regular file,
  * OB_EINVAL if it is empty.  End with ob_sio_end, then ob_sio_release,
- * whatever this returned.
+ * whatever this returned (ob_sio_run does all three).
  */
 int ob_sio_init(struct ob_sio *io, int in, int out,
     const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep) OB_MUST_CHECK;
 void ob_sio_release(struct ob_sio *io);
+
+/*
+ * One scrub from beginning to end, the way every scrubber built on
+ * ob_sio starts and stops: prepares io (ob_sio_init), calls scrub(ctx)
+ * when that worked, ends (ob_sio_end) and releases io.  Returns the
+ * result, for the scrubber to return.
+ */
+int ob_sio_run(struct ob_sio *io, int in, int out,
+    const struct ob_scrub_limits *lim, struct ob_scrub_report *rep,
+    int (*scrub)(void *ctx), void *ctx) OB_MUST_CHECK;
 
 /*
  * Records why the file is refused (the first reason wins: it is the

@@ -115,6 +115,7 @@ struct tiff {
 	uint64_t entries; /* IFDs, entries and strips seen, for max_entries */
 	uint64_t copied; /* bytes of strips and tiles copied */
 	unsigned described; /* EXIF and GPS IFDs named in the report */
+	struct page *page; /* the page being read and written */
 };
 
 static bool
@@ -406,8 +407,10 @@ write_page(struct tiff *x, struct page *p, uint64_t *link)
 }
 
 static int
-scrub(struct tiff *x, struct page *p)
+scrub(void *ctx)
 {
+	struct tiff *x = ctx;
+	struct page *p = x->page;
 	struct ob_sio *io = x->io;
 	unsigned char h[8];
 	uint64_t link = 4;
@@ -441,14 +444,9 @@ ob_scrub_tiff(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
 	struct ob_sio io;
-	struct tiff x = { .io = &io };
-	struct page *p = ob_xmalloc(sizeof(*p));
-	int rc;
+	struct tiff x = { .io = &io, .page = ob_xmalloc(sizeof(*x.page)) };
+	int rc = ob_sio_run(&io, in, out, lim, rep, scrub, &x);
 
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&x, p);
-	rc = ob_sio_end(&io, rc);
-	free(p);
-	ob_sio_release(&io);
+	free(x.page);
 	return rc;
 }

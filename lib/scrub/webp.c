@@ -181,8 +181,9 @@ exif(struct webp *w, const struct chunk *c)
 }
 
 static int
-scrub(struct webp *w)
+scrub(void *ctx)
 {
+	struct webp *w = ctx;
 	struct ob_sio *io = w->io;
 	unsigned char h[12];
 	bool extended;
@@ -257,11 +258,6 @@ ob_scrub_webp(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_sio io;
 	struct webp w = { .io = &io };
-	int rc;
 
-	if ((rc = ob_sio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&w);
-	rc = ob_sio_end(&io, rc);
-	ob_sio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &w);
 }
