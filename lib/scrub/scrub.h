@@ -92,7 +92,7 @@ void ob_scrub_note(struct ob_scrub_report *r, const char *kind, const char *fmt,
 void ob_scrub_report_release(struct ob_scrub_report *r);
 
 /*
- * Refusals: every refused file says why, in one "refused" line.
+ * Refusals: every refused file says why, in a "refused" line.
  *   ob_scrub_refuse       notes "refused: <why>" and returns rc, for
  *                         `return ob_scrub_refuse(rep, OB_EINVAL, "...")`;
  *   ob_scrub_refuse_once  the same unless rc is 0 or r already says why

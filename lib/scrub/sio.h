@@ -10,7 +10,8 @@
  *                ob_sio_write_full, ob_sio_fd_size, ob_sio_slurp: the
  *                loops over read/write system calls (EINTR, short
  *                counts) for code that works on plain descriptors
- *                (zip.c, office.c, pdf.c, pdf_flatten.c).
+ *                (zip.c, office.c, pdf.c, pdf_flatten.c, run.c,
+ *                scrub.c).
  *
  *   struct ob_sio  one scrub's input and output: exact reads at an
  *                offset that never pass the end of the input, a window
@@ -125,7 +126,8 @@ ob_put_le32(unsigned char *p, uint32_t v)
 int ob_sio_pread_full(
     int fd, void *p, size_t n, uint64_t off, size_t *got) OB_MUST_CHECK;
 
-/* Writes all n bytes at off, or from the current offset.  OB_EIO. */
+/* Writes all n bytes: at off (pwrite), or from the descriptor's
+ * current offset (write).  OB_EIO if writing fails. */
 int ob_sio_pwrite_full(
     int fd, const void *p, size_t n, uint64_t off) OB_MUST_CHECK;
 int ob_sio_write_full(int fd, const void *p, size_t n) OB_MUST_CHECK;
