@@ -12,11 +12,11 @@
  * Refused: sizes or offsets that disagree with the file, unknown header
  * sizes, OS/2 2.x headers, embedded JPEG or PNG (BI_JPEG, BI_PNG).
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 
 #include <string.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 
 static bool
 known_header(uint32_t n)
@@ -45,7 +45,7 @@ struct region {
 };
 
 struct bmp {
-	struct ob_imgio *io;
+	struct ob_sio *io;
 	unsigned char h[HEAD_MAX];
 	struct region part[3]; /* headers, pixels, profile, sorted */
 	size_t nparts;
@@ -54,14 +54,14 @@ struct bmp {
 static int
 bad(struct bmp *b, const char *why)
 {
-	return ob_imgio_fail(b->io, OB_EINVAL, why);
+	return ob_sio_fail(b->io, OB_EINVAL, why);
 }
 
 /* Checks the headers and finds the parts; fills b->h with the headers. */
 static int
 parse(struct bmp *b)
 {
-	struct ob_imgio *io = b->io;
+	struct ob_sio *io = b->io;
 	unsigned char *h = b->h;
 	uint32_t dib, off_bits, compression = 0, used = 0, bpp, planes;
 	uint64_t width, height, row, pixels, head_len, masks = 0, ncolours;
@@ -69,16 +69,16 @@ parse(struct bmp *b)
 	int64_t sh;
 	int rc;
 
-	if ((rc = ob_imgio_pread(io, 0, h, FILE_HEADER + 4)) != 0 ||
+	if ((rc = ob_sio_pread(io, 0, h, FILE_HEADER + 4)) != 0 ||
 	    h[0] != 'B' || h[1] != 'M')
 		return bad(b, "not a BMP image");
 	dib = ob_le32(h + 14);
 	if (dib == 64)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    io, OB_EUNSUPP, "OS/2 2.x bitmaps are not supported");
 	if (!known_header(dib))
 		return bad(b, "damaged BMP: an unknown header size");
-	if ((rc = ob_imgio_pread(io, 0, h, FILE_HEADER + dib)) != 0)
+	if ((rc = ob_sio_pread(io, 0, h, FILE_HEADER + dib)) != 0)
 		return rc;
 	if (ob_le32(h + 2) != io->size)
 		return bad(b, "damaged BMP: the size in the header is wrong");
@@ -126,7 +126,7 @@ parse(struct bmp *b)
 		break;
 	case 4:
 	case 5:
-		return ob_imgio_fail(io, OB_EUNSUPP,
+		return ob_sio_fail(io, OB_EUNSUPP,
 		    "bitmaps holding a JPEG or PNG image are not supported");
 	default:
 		return bad(b, "damaged BMP: an unknown compression");
@@ -139,7 +139,7 @@ parse(struct bmp *b)
 		return bad(b,
 		    "damaged BMP: the image data is not where it "
 		    "says");
-	if ((rc = ob_imgio_pread(io, 0, h, head_len)) != 0)
+	if ((rc = ob_sio_pread(io, 0, h, head_len)) != 0)
 		return rc;
 	if (compression == 1 || compression == 2) {
 		pixels = ob_le32(h + 34);
@@ -201,18 +201,18 @@ parse(struct bmp *b)
 static int
 fill_gap(struct bmp *b, uint64_t off, uint64_t n, bool *hidden)
 {
-	struct ob_imgio *io = b->io;
+	struct ob_sio *io = b->io;
 	int rc;
 
 	while (n > 0) {
-		size_t step = n < OB_IMGIO_BUF ? (size_t)n : OB_IMGIO_BUF;
+		size_t step = n < OB_SIO_WINDOW ? (size_t)n : OB_SIO_WINDOW;
+		const unsigned char *p;
 
-		if ((rc = ob_imgio_pread(io, off, io->buf, step)) != 0)
+		if ((rc = ob_sio_peek(io, off, step, &p)) != 0)
 			return rc;
 		for (size_t i = 0; i < step && !*hidden; i++)
-			*hidden = io->buf[i] != 0;
-		memset(io->buf, 0, step);
-		if ((rc = ob_imgio_write(io, io->buf, step)) != 0)
+			*hidden = p[i] != 0;
+		if ((rc = ob_sio_zeros(io, step)) != 0)
 			return rc;
 		off += step;
 		n -= step;
@@ -221,9 +221,10 @@ fill_gap(struct bmp *b, uint64_t off, uint64_t n, bool *hidden)
 }
 
 static int
-scrub(struct bmp *b)
+scrub(void *ctx)
 {
-	struct ob_imgio *io = b->io;
+	struct bmp *b = ctx;
+	struct ob_sio *io = b->io;
 	uint64_t at = 0, end;
 	bool hidden = false;
 	int rc;
@@ -236,13 +237,12 @@ scrub(struct bmp *b)
 		ob_scrub_note(io->rep, "removed",
 		    "data after the end of the image (hidden data)");
 	}
-	if ((rc = ob_imgio_write(io, b->h, b->part[0].len)) != 0)
+	if ((rc = ob_sio_write(io, b->h, b->part[0].len)) != 0)
 		return rc;
 	at = b->part[0].len;
 	for (size_t i = 1; i < b->nparts; i++) {
 		if ((rc = fill_gap(b, at, b->part[i].off - at, &hidden)) != 0 ||
-		    (rc = ob_imgio_copy(io, b->part[i].off, b->part[i].len)) !=
-			0)
+		    (rc = ob_sio_copy(io, b->part[i].off, b->part[i].len)) != 0)
 			return rc;
 		at = b->part[i].off + b->part[i].len;
 	}
@@ -257,13 +257,8 @@ int
 ob_scrub_bmp(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
-	struct ob_imgio io;
+	struct ob_sio io;
 	struct bmp b = { .io = &io };
-	int rc;
 
-	if ((rc = ob_imgio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&b);
-	rc = ob_imgio_finish(&io, rc);
-	ob_imgio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &b);
 }

@@ -12,14 +12,12 @@
  * comments, every other APPn (MPF, FlashPix, JUMBF ...), and anything
  * after the end of the image (MPF's extra images).
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 #include "lib/scrub/tiffdir.h"
-#include "lib/util.h"
 
 bool
 ob_scrub_jpeg_sniff(const unsigned char *head, size_t n)
@@ -28,8 +26,7 @@ ob_scrub_jpeg_sniff(const unsigned char *head, size_t n)
 }
 
 struct jpeg {
-	struct ob_imgio *io;
-	struct ob_imgrd *rd;
+	struct ob_sio *io;
 	bool frame; /* a SOFn was seen: scans may follow */
 	bool scan; /* a scan was seen: EOI may follow */
 	bool exif_seen; /* the first EXIF block decides the orientation */
@@ -42,7 +39,7 @@ put_segment_head(struct jpeg *j, unsigned char m, size_t payload)
 	unsigned char h[4] = { 0xFF, m, (unsigned char)((payload + 2) >> 8),
 		(unsigned char)(payload + 2) };
 
-	return ob_imgio_write(j->io, h, sizeof(h));
+	return ob_sio_write(j->io, h, sizeof(h));
 }
 
 /* Copies a segment as it is: marker, length and payload. */
@@ -53,7 +50,7 @@ copy_segment(struct jpeg *j, unsigned char m, uint64_t off, size_t len)
 
 	if ((rc = put_segment_head(j, m, len)) != 0)
 		return rc;
-	return ob_imgio_copy(j->io, off, len);
+	return ob_sio_copy(j->io, off, len);
 }
 
 #define EXIF_ID "Exif\0\0"
@@ -86,7 +83,7 @@ exif(struct jpeg *j, uint64_t off, size_t len)
 		o = ob_tiff_orientation(&t, ifd0);
 		ob_tiff_orientation_block(block + 6, o);
 		minimal = len - 6 == OB_TIFF_ORIENT_LEN &&
-		    ob_imgio_pread(j->io, off + 6, have, sizeof(have)) == 0 &&
+		    ob_sio_pread(j->io, off + 6, have, sizeof(have)) == 0 &&
 		    memcmp(have, block + 6, sizeof(have)) == 0;
 		if (!minimal)
 			ob_tiff_describe(&t, ifd0, "EXIF ");
@@ -105,7 +102,7 @@ exif(struct jpeg *j, uint64_t off, size_t len)
 	ob_tiff_orientation_block(block + 6, o);
 	if ((rc = put_segment_head(j, 0xE1, sizeof(block))) != 0)
 		return rc;
-	return ob_imgio_write(j->io, block, sizeof(block));
+	return ob_sio_write(j->io, block, sizeof(block));
 }
 
 /* APPn and COM segments: metadata unless known to be needed to render. */
@@ -117,7 +114,7 @@ app(struct jpeg *j, unsigned char m, uint64_t off, size_t len)
 	struct ob_scrub_report *rep = j->io->rep;
 	int rc;
 
-	if ((rc = ob_imgio_pread(j->io, off, h, hn)) != 0)
+	if ((rc = ob_sio_pread(j->io, off, h, hn)) != 0)
 		return rc;
 	switch (m) {
 	case 0xE0:
@@ -131,7 +128,7 @@ app(struct jpeg *j, unsigned char m, uint64_t off, size_t len)
 			h[12] = h[13] = 0;
 			if ((rc = put_segment_head(j, m, 14)) != 0)
 				return rc;
-			return ob_imgio_write(j->io, h, 14);
+			return ob_sio_write(j->io, h, 14);
 		}
 		if (starts(h, hn, "JFXX", 5)) {
 			ob_scrub_note(rep, "removed", "JFIF thumbnail image");
@@ -173,7 +170,7 @@ app(struct jpeg *j, unsigned char m, uint64_t off, size_t len)
 		if (starts(h, hn, "Adobe", 5) && len >= 12) {
 			if ((rc = put_segment_head(j, m, 12)) != 0)
 				return rc;
-			return ob_imgio_write(j->io, h, 12);
+			return ob_sio_write(j->io, h, 12);
 		}
 		break;
 	case 0xFE:
@@ -194,69 +191,70 @@ app(struct jpeg *j, unsigned char m, uint64_t off, size_t len)
 static int
 scan_data(struct jpeg *j, unsigned char *next)
 {
-	uint64_t start = ob_imgrd_tell(j->rd);
+	uint64_t start = ob_sio_tell(j->io);
 	unsigned char c;
 	int rc;
 
 	for (;;) {
-		if ((rc = ob_imgrd_find(j->rd, 0xFF)) != 0 ||
-		    (rc = ob_imgrd_byte(j->rd, &c)) != 0)
+		if ((rc = ob_sio_find(j->io, 0xFF)) != 0 ||
+		    (rc = ob_sio_byte(j->io, &c)) != 0)
 			return rc;
 		do
-			if ((rc = ob_imgrd_byte(j->rd, &c)) != 0)
+			if ((rc = ob_sio_byte(j->io, &c)) != 0)
 				return rc;
 		while (c == 0xFF);
 		if (c == 0x00 || (c >= 0xD0 && c <= 0xD7))
 			continue;
 		*next = c;
-		return ob_imgio_copy(
-		    j->io, start, ob_imgrd_tell(j->rd) - 2 - start);
+		return ob_sio_copy(
+		    j->io, start, ob_sio_tell(j->io) - 2 - start);
 	}
 }
 
 static int
-scrub(struct jpeg *j)
+scrub(void *ctx)
 {
-	struct ob_imgio *io = j->io;
+	struct jpeg *j = ctx;
+	struct ob_sio *io = j->io;
 	uint64_t segments = 0;
 	unsigned char b[2], m = 0;
 	bool pending = false;
 	int rc;
 
-	if ((rc = ob_imgrd_read(j->rd, b, 2)) != 0 || b[0] != 0xFF ||
+	if ((rc = ob_sio_read(j->io, b, 2)) != 0 || b[0] != 0xFF ||
 	    b[1] != 0xD8)
-		return ob_imgio_fail(io, OB_EINVAL, "not a JPEG image");
-	if ((rc = ob_imgio_write(io, b, 2)) != 0)
+		return ob_sio_fail(io, OB_EINVAL, "not a JPEG image");
+	if ((rc = ob_sio_write(io, b, 2)) != 0)
 		return rc;
 	for (;;) {
 		uint64_t off;
 		size_t len;
 
 		if (!pending) {
-			if ((rc = ob_imgrd_byte(j->rd, &m)) != 0)
+			if ((rc = ob_sio_byte(j->io, &m)) != 0)
 				return rc;
 			if (m != 0xFF)
-				return ob_imgio_fail(io, OB_EINVAL,
+				return ob_sio_fail(io, OB_EINVAL,
 				    "damaged JPEG: data where a marker "
 				    "should be");
 			do
-				if ((rc = ob_imgrd_byte(j->rd, &m)) != 0)
+				if ((rc = ob_sio_byte(j->io, &m)) != 0)
 					return rc;
 			while (m == 0xFF);
 		}
 		pending = false;
 		if (++segments > io->lim->max_entries)
-			return ob_imgio_fail(
+			return ob_sio_fail(
 			    io, OB_ETOOBIG, "too many JPEG segments");
 		if (m == 0xD9) {
 			if (!j->scan)
-				return ob_imgio_fail(io, OB_EINVAL,
+				return ob_sio_fail(io, OB_EINVAL,
 				    "damaged JPEG: no image data");
 			b[0] = 0xFF;
 			b[1] = m;
-			if ((rc = ob_imgio_write(io, b, 2)) != 0)
+			if ((rc = ob_sio_write(io, b, 2)) != 0)
 				return rc;
-			if (ob_imgrd_tell(j->rd) < io->size)
+			if (ob_sio_tell(j->io) < io->size)
 				ob_scrub_note(io->rep, "removed",
 				    "data after the end of the image "
 				    "(extra images or hidden data)");
@@ -264,20 +262,20 @@ scrub(struct jpeg *j)
 		}
 		if (m == 0x00 || m == 0x01 || m == 0xD8 ||
 		    (m >= 0xD0 && m <= 0xD7))
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged JPEG: a marker out of place");
 		if (m < 0xC0 || (m >= 0xF0 && m <= 0xFD))
-			return ob_imgio_fail(io, OB_EUNSUPP,
+			return ob_sio_fail(io, OB_EUNSUPP,
 			    "JPEG extensions (JPEG-LS, reserved markers) are "
 			    "not supported");
-		if ((rc = ob_imgrd_read(j->rd, b, 2)) != 0)
+		if ((rc = ob_sio_read(j->io, b, 2)) != 0)
 			return rc;
 		if (ob_be16(b) < 2)
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged JPEG: a segment length is wrong");
 		len = (size_t)ob_be16(b) - 2;
-		off = ob_imgrd_tell(j->rd);
-		if ((rc = ob_imgrd_skip(j->rd, len)) != 0)
+		off = ob_sio_tell(j->io);
+		if ((rc = ob_sio_skip(j->io, len)) != 0)
 			return rc;
 		if ((m >= 0xE0 && m <= 0xEF) || m == 0xFE) {
 			if ((rc = app(j, m, off, len)) != 0)
@@ -288,7 +286,7 @@ scrub(struct jpeg *j)
 		    m != 0xCC)
 			j->frame = true;
 		if (m == 0xDA && !j->frame)
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged JPEG: image data before its frame");
 		if ((rc = copy_segment(j, m, off, len)) != 0)
 			return rc;
@@ -305,17 +303,8 @@ int
 ob_scrub_jpeg(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
-	struct ob_imgio io;
+	struct ob_sio io;
 	struct jpeg j = { .io = &io };
-	int rc;
 
-	j.rd = ob_xmalloc(sizeof(*j.rd));
-	if ((rc = ob_imgio_init(&io, in, out, lim, rep)) == 0) {
-		ob_imgrd_init(j.rd, &io, 0);
-		rc = scrub(&j);
-	}
-	rc = ob_imgio_finish(&io, rc);
-	free(j.rd);
-	ob_imgio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &j);
 }

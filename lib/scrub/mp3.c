@@ -22,9 +22,11 @@
  * Refused: a stream without frames (OB_EINVAL), free-format bitrate
  * (OB_EUNSUPP: frame lengths cannot be known without decoding).
  */
-#include "lib/scrub/media.h"
+#include "lib/scrub/sniff.h"
 
 #include <string.h>
+
+#include "lib/scrub/sio.h"
 
 #define CHAIN 4 /* frames in a row that make a stream start credible */
 #define TAIL_TAGS 32 /* tags at the end of one file, at most */
@@ -42,7 +44,7 @@ struct seg {
 };
 
 struct mp3 {
-	struct ob_mio io;
+	struct ob_sio io;
 	const struct ob_scrub_limits *lim;
 	struct ob_scrub_report *rep;
 	uint64_t entries;
@@ -156,7 +158,7 @@ static int
 count_entry(struct mp3 *c)
 {
 	if (++c->entries > c->lim->max_entries)
-		return ob_mio_refuse(c->rep, OB_ETOOBIG, "too many tags");
+		return ob_scrub_refuse(c->rep, OB_ETOOBIG, "too many tags");
 	return 0;
 }
 
@@ -254,7 +256,7 @@ id3v2_notes(struct mp3 *c, uint64_t off, uint64_t len)
 	bool named = false;
 	int rc;
 
-	if ((rc = ob_mio_read(&c->io, off, h, 10)) != 0)
+	if ((rc = ob_sio_pread(&c->io, off, h, 10)) != 0)
 		return rc;
 	ver = h[3];
 	pos = off + 10;
@@ -264,7 +266,7 @@ id3v2_notes(struct mp3 *c, uint64_t off, uint64_t len)
 	if ((ver == 3 || ver == 4) && (h[5] & 0x40)) {
 		uint64_t ext;
 
-		if (pos + 4 > end || ob_mio_peek(&c->io, pos, 4, &p) != 0)
+		if (pos + 4 > end || ob_sio_peek(&c->io, pos, 4, &p) != 0)
 			goto whole;
 		ext = ver == 3 ? 4 + (uint64_t)ob_be32(p)
 			       : ((uint64_t)p[0] << 21 | (uint64_t)p[1] << 14 |
@@ -277,7 +279,7 @@ id3v2_notes(struct mp3 *c, uint64_t off, uint64_t len)
 		char id[5] = { 0 };
 		uint64_t size;
 
-		if ((rc = ob_mio_peek(&c->io, pos, hlen, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, pos, hlen, &p)) != 0)
 			return rc;
 		if (p[0] == 0)
 			break; /* padding */
@@ -321,11 +323,12 @@ head_tags(struct mp3 *c, uint64_t *startp, uint64_t end)
 
 	for (;;) {
 		if (end - start >= 10) {
-			if ((rc = ob_mio_peek(&c->io, start, 10, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, start, 10, &p)) != 0)
 				return rc;
 			if ((len = id3v2_len(p)) != 0) {
 				if (len > end - start)
-					return ob_mio_refuse(c->rep, OB_EINVAL,
+					return ob_scrub_refuse(c->rep,
+					    OB_EINVAL,
 					    "an ID3v2 tag is longer than the "
 					    "file");
 				if ((rc = count_entry(c)) != 0 ||
@@ -336,14 +339,15 @@ head_tags(struct mp3 *c, uint64_t *startp, uint64_t end)
 			}
 		}
 		if (end - start >= APE_LEN) {
-			if ((rc = ob_mio_peek(&c->io, start, APE_LEN, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, start, APE_LEN, &p)) != 0)
 				return rc;
 			/* A header says so in its flags (bit 29). */
 			if (memcmp(p, "APETAGEX", 8) == 0 &&
 			    (ob_le32(p + 20) & (1u << 29))) {
 				len = (uint64_t)ob_le32(p + 12) + APE_LEN;
 				if (len > end - start)
-					return ob_mio_refuse(c->rep, OB_EINVAL,
+					return ob_scrub_refuse(c->rep,
+					    OB_EINVAL,
 					    "an APE tag is longer than the "
 					    "file");
 				if ((rc = count_entry(c)) != 0)
@@ -388,7 +392,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 
 	*found = false;
 	if (room >= ID3V1_LEN) {
-		if ((rc = ob_mio_peek(&c->io, end - ID3V1_LEN, 4, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, end - ID3V1_LEN, 4, &p)) != 0)
 			return rc;
 		if (memcmp(p, "TAG", 3) == 0) {
 			len = ID3V1_LEN;
@@ -396,7 +400,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 		}
 	}
 	if (room >= ID3V1_PLUS_LEN) {
-		if ((rc = ob_mio_peek(&c->io, end - ID3V1_PLUS_LEN, 4, &p)) !=
+		if ((rc = ob_sio_peek(&c->io, end - ID3V1_PLUS_LEN, 4, &p)) !=
 		    0)
 			return rc;
 		if (memcmp(p, "TAG+", 4) == 0) {
@@ -406,7 +410,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 		}
 	}
 	if (room >= APE_LEN) {
-		if ((rc = ob_mio_peek(&c->io, end - APE_LEN, APE_LEN, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, end - APE_LEN, APE_LEN, &p)) != 0)
 			return rc;
 		if (memcmp(p, "APETAGEX", 8) == 0 &&
 		    !(ob_le32(p + 20) & (1u << 29))) {
@@ -421,14 +425,14 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 		}
 	}
 	if (room >= 15 + 11) {
-		if ((rc = ob_mio_peek(&c->io, end - 15, 15, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, end - 15, 15, &p)) != 0)
 			return rc;
 		if (memcmp(p + 6, "LYRICS200", 9) == 0) {
 			/* Six digits: the size from LYRICSBEGIN to them. */
 			if (!digits(p, 6, &len) || len < 11 || len + 15 > room)
 				return 0;
 			len += 15;
-			if ((rc = ob_mio_peek(&c->io, end - len, 11, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, end - len, 11, &p)) != 0)
 				return rc;
 			if (memcmp(p, "LYRICSBEGIN", 11) != 0)
 				return 0;
@@ -443,7 +447,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 			    : LYRICS3V1_MAX + 20;
 			const unsigned char *hit;
 
-			if ((rc = ob_mio_peek(
+			if ((rc = ob_sio_peek(
 				 &c->io, end - w, (size_t)w, &p)) != 0)
 				return rc;
 			hit = memmem(p, (size_t)w - 9, "LYRICSBEGIN", 11);
@@ -455,7 +459,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 		}
 	}
 	if (room >= 20) {
-		if ((rc = ob_mio_peek(&c->io, end - 10, 10, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, end - 10, 10, &p)) != 0)
 			return rc;
 		if (memcmp(p, "3DI", 3) == 0 && p[3] == 4 &&
 		    !((p[6] | p[7] | p[8] | p[9]) & 0x80)) {
@@ -464,7 +468,7 @@ tail_tag(struct mp3 *c, uint64_t start, uint64_t *endp, bool *found)
 				(uint64_t)p[8] << 7 | p[9]);
 			if (len > room)
 				return 0;
-			if ((rc = ob_mio_peek(&c->io, end - len, 10, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, end - len, 10, &p)) != 0)
 				return rc;
 			if (id3v2_len(p) != len)
 				return 0;
@@ -526,7 +530,7 @@ chain_at(struct mp3 *c, uint64_t pos, uint64_t end, const struct mpa *ref,
 	for (unsigned i = 0; i < CHAIN; i++) {
 		if (end - pos < 4)
 			return 0;
-		if ((rc = ob_mio_peek(&c->io, pos, 4, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, pos, 4, &p)) != 0)
 			return rc;
 		if (mpa_header(p, &h) != HDR_OK ||
 		    (ref != NULL && !same_stream(ref, &h)) ||
@@ -555,7 +559,7 @@ resync(struct mp3 *c, uint64_t pos, uint64_t limit, uint64_t end,
 	int rc;
 
 	for (; pos < limit && end - pos >= 4; pos++) {
-		if ((rc = ob_mio_peek(&c->io, pos, 2, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, pos, 2, &p)) != 0)
 			return rc;
 		if (p[0] != 0xff || (p[1] & 0xe0) != 0xe0)
 			continue;
@@ -581,7 +585,7 @@ continues(struct mp3 *c, uint64_t pos, const struct mpa *ref, bool *yes)
 	*yes = pos == c->io.size;
 	if (*yes || c->io.size - pos < 4)
 		return 0;
-	if ((rc = ob_mio_peek(&c->io, pos, 4, &p)) != 0)
+	if ((rc = ob_sio_peek(&c->io, pos, 4, &p)) != 0)
 		return rc;
 	*yes = mpa_header(p, &h) == HDR_OK && same_stream(ref, &h);
 	return 0;
@@ -595,7 +599,7 @@ note_encoder_header(struct mp3 *c, uint64_t pos, const struct mpa *h)
 	size_t n = h->len < 200 ? h->len : 200;
 	int rc;
 
-	if ((rc = ob_mio_peek(&c->io, pos, n, &p)) != 0)
+	if ((rc = ob_sio_peek(&c->io, pos, n, &p)) != 0)
 		return rc;
 	if (memmem(p, n, "Xing", 4) != NULL || memmem(p, n, "Info", 4) != NULL)
 		ob_scrub_note(c->rep, "not-checked",
@@ -624,10 +628,10 @@ frames(struct mp3 *c, uint64_t start)
 
 	/* Without a bitrate a frame's length is only known by decoding. */
 	if (size - start >= 4) {
-		if ((rc = ob_mio_peek(&c->io, start, 4, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, start, 4, &p)) != 0)
 			return rc;
 		if (mpa_header(p, &h) == HDR_FREE)
-			return ob_mio_refuse(c->rep, OB_EUNSUPP,
+			return ob_scrub_refuse(c->rep, OB_EUNSUPP,
 			    "MP3 with a free-format bitrate");
 	}
 	while (pos < size) {
@@ -641,7 +645,7 @@ frames(struct mp3 *c, uint64_t start)
 				si++; /* frames, not a tag */
 				continue;
 			}
-			if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0 ||
+			if ((rc = ob_sio_copy(&c->io, run, pos - run)) != 0 ||
 			    (rc = note_tail(c, &c->segs[si])) != 0)
 				return rc;
 			pos = run = pos + c->segs[si].len;
@@ -649,7 +653,7 @@ frames(struct mp3 *c, uint64_t start)
 			continue;
 		}
 		if (synced && size - pos >= 4) {
-			if ((rc = ob_mio_peek(&c->io, pos, 4, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, pos, 4, &p)) != 0)
 				return rc;
 			if (mpa_header(p, &h) == HDR_OK &&
 			    same_stream(&ref, &h) && h.len <= size - pos) {
@@ -660,7 +664,7 @@ frames(struct mp3 *c, uint64_t start)
 						return rc;
 					if (!ok) {
 						/* Cut short by the tag. */
-						if ((rc = ob_mio_copy(&c->io,
+						if ((rc = ob_sio_copy(&c->io,
 							 run, pos - run)) != 0)
 							return rc;
 						dropped = true;
@@ -674,10 +678,10 @@ frames(struct mp3 *c, uint64_t start)
 			}
 		}
 		synced = false;
-		if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0)
+		if ((rc = ob_sio_copy(&c->io, run, pos - run)) != 0)
 			return rc;
 		if (size - pos >= 10) {
-			if ((rc = ob_mio_peek(&c->io, pos, 10, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, pos, 10, &p)) != 0)
 				return rc;
 			if ((len = id3v2_len(p)) != 0 && len <= size - pos) {
 				if ((rc = count_entry(c)) != 0 ||
@@ -705,9 +709,9 @@ frames(struct mp3 *c, uint64_t start)
 		synced = true;
 	}
 	if (!have_ref)
-		return ob_mio_refuse(
+		return ob_scrub_refuse(
 		    c->rep, OB_EINVAL, "no MPEG audio frames in the file");
-	if ((rc = ob_mio_copy(&c->io, run, pos - run)) != 0)
+	if ((rc = ob_sio_copy(&c->io, run, pos - run)) != 0)
 		return rc;
 	if (dropped)
 		ob_scrub_note(c->rep, "removed",
@@ -716,8 +720,9 @@ frames(struct mp3 *c, uint64_t start)
 }
 
 static int
-run(struct mp3 *c)
+run(void *ctx)
 {
+	struct mp3 *c = ctx;
 	uint64_t start = 0, end = c->io.size;
 	bool found = true;
 	int rc;
@@ -743,14 +748,7 @@ ob_scrub_mp3(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct mp3 c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_mio_init(&c.io, in, out, lim)) != 0)
-		goto out;
-	if ((rc = run(&c)) != 0)
-		goto out;
-	rc = ob_mio_flush(&c.io);
-out:
-	ob_mio_release(&c.io);
-	return ob_mio_report_end(rep, &local, rc);
+	return ob_scrub_report_end(rep, &local, rc);
 }

@@ -37,11 +37,12 @@
  * timecode tracks, and text or subtitle tracks (content to us, but some
  * drones write their position there).
  */
-#include "lib/scrub/media.h"
+#include "lib/scrub/sniff.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/util.h"
 
 #define FCC(a, b, c, d)                                                        \
@@ -66,7 +67,7 @@ struct range {
 };
 
 struct mp4 {
-	struct ob_mio io;
+	struct ob_sio io;
 	const struct ob_scrub_limits *lim;
 	struct ob_scrub_report *rep;
 	uint64_t entries;
@@ -120,7 +121,7 @@ ob_scrub_mp4_sniff(const unsigned char *head, size_t n)
 static int
 refuse(struct mp4 *c, int rc, const char *why)
 {
-	return ob_mio_refuse(c->rep, rc, why);
+	return ob_scrub_refuse(c->rep, rc, why);
 }
 
 static int
@@ -840,7 +841,7 @@ load(struct mp4 *c, uint64_t off, const struct box *b, unsigned char **out)
 		return refuse(c, OB_ETOOBIG,
 		    "the movie header is larger than the memory limit");
 	p = ob_xmalloc((size_t)b->size);
-	if ((rc = ob_mio_read(&c->io, off, p, (size_t)b->size)) != 0) {
+	if ((rc = ob_sio_pread(&c->io, off, p, (size_t)b->size)) != 0) {
 		free(p);
 		return rc;
 	}
@@ -858,7 +859,7 @@ top_header(struct mp4 *c, uint64_t pos, struct box *b)
 	size_t n = room < sizeof(h) ? (size_t)room : sizeof(h);
 	int rc;
 
-	if ((rc = ob_mio_read(&c->io, pos, h, n)) != 0)
+	if ((rc = ob_sio_pread(&c->io, pos, h, n)) != 0)
 		return rc;
 	if (box_header(h, n, room, true, b) != 0)
 		return refuse(
@@ -883,7 +884,7 @@ check_brands(struct mp4 *c, uint64_t off, const struct box *b)
 
 	if (len < 8 || len > sizeof(p))
 		return refuse(c, OB_EINVAL, "the file type box is malformed");
-	if ((rc = ob_mio_read(&c->io, off + b->hlen, p, (size_t)len)) != 0)
+	if ((rc = ob_sio_pread(&c->io, off + b->hlen, p, (size_t)len)) != 0)
 		return rc;
 	for (size_t i = 0; i + 4 <= len; i += i == 0 ? 8 : 4)
 		if (one_of(ob_be32(p + i), images, OB_NELEM(images)))
@@ -908,7 +909,7 @@ scan(struct mp4 *c)
 			unsigned char tail[8];
 			size_t n = (size_t)(c->io.size - pos);
 
-			if ((rc = ob_mio_read(&c->io, pos, tail, n)) != 0)
+			if ((rc = ob_sio_pread(&c->io, pos, tail, n)) != 0)
 				return rc;
 			if (!is_zero(tail, n))
 				return refuse(
@@ -998,14 +999,14 @@ copy_zeroing(struct mp4 *c, uint64_t off, uint64_t len, size_t *zi)
 				return refuse(c, OB_EINVAL,
 				    "a metadata track's samples lie outside "
 				    "the media data");
-			if ((rc = ob_mio_copy(&c->io, off, r->off - off)) !=
+			if ((rc = ob_sio_copy(&c->io, off, r->off - off)) !=
 				0 ||
-			    (rc = ob_mio_zeros(&c->io, r->len)) != 0)
+			    (rc = ob_sio_zeros(&c->io, r->len)) != 0)
 				return rc;
 			off = r->off + r->len;
 			(*zi)++;
 		} else {
-			if ((rc = ob_mio_copy(&c->io, off, end - off)) != 0)
+			if ((rc = ob_sio_copy(&c->io, off, end - off)) != 0)
 				return rc;
 			off = end;
 		}
@@ -1026,7 +1027,7 @@ put_moof(struct mp4 *c, uint64_t off, const struct box *b)
 	if ((rc = walk(c, p + b->hlen, (size_t)(b->size - b->hlen),
 		 FCC('m', 'o', 'o', 'f'), 0, &t)) != 0)
 		goto out;
-	rc = ob_mio_put(&c->io, p, (size_t)b->size);
+	rc = ob_sio_write(&c->io, p, (size_t)b->size);
 out:
 	free(p);
 	return rc;
@@ -1040,9 +1041,9 @@ put_free(struct mp4 *c, const struct box *b)
 	size_t hl = free_header(h, b->size, b->large);
 	int rc;
 
-	if ((rc = ob_mio_put(&c->io, h, hl)) != 0)
+	if ((rc = ob_sio_write(&c->io, h, hl)) != 0)
 		return rc;
-	return ob_mio_zeros(&c->io, b->size - hl);
+	return ob_sio_zeros(&c->io, b->size - hl);
 }
 
 /* The report line for a top-level box we replace, or NULL to keep it. */
@@ -1091,7 +1092,7 @@ write_all(struct mp4 *c)
 			return rc;
 		if (b.type == FCC('m', 'd', 'a', 't')) {
 			if ((rc = no_range_before(c, zi, pos + b.hlen)) != 0 ||
-			    (rc = ob_mio_copy(&c->io, pos, b.hlen)) != 0 ||
+			    (rc = ob_sio_copy(&c->io, pos, b.hlen)) != 0 ||
 			    (rc = copy_zeroing(
 				 c, pos + b.hlen, b.size - b.hlen, &zi)) != 0)
 				return rc;
@@ -1102,19 +1103,19 @@ write_all(struct mp4 *c)
 			return rc;
 		if (b.type == FCC('m', 'o', 'o', 'v') && pos == c->moov_off &&
 		    b.size == c->moov.size)
-			rc = ob_mio_put(&c->io, c->moov_buf, (size_t)b.size);
+			rc = ob_sio_write(&c->io, c->moov_buf, (size_t)b.size);
 		else if (b.type == FCC('m', 'o', 'o', 'f'))
 			rc = put_moof(c, pos, &b);
 		else if (b.type == FCC('f', 'r', 'e', 'e') ||
 		    b.type == FCC('s', 'k', 'i', 'p') ||
 		    b.type == FCC('w', 'i', 'd', 'e')) {
-			if ((rc = ob_mio_copy(&c->io, pos, b.hlen)) == 0)
-				rc = ob_mio_zeros(&c->io, b.size - b.hlen);
+			if ((rc = ob_sio_copy(&c->io, pos, b.hlen)) == 0)
+				rc = ob_sio_zeros(&c->io, b.size - b.hlen);
 		} else if ((why = top_removal(&b)) != NULL) {
 			ob_scrub_note(c->rep, "removed", "%s", why);
 			rc = put_free(c, &b);
 		} else
-			rc = ob_mio_copy(&c->io, pos, b.size);
+			rc = ob_sio_copy(&c->io, pos, b.size);
 		if (rc != 0)
 			return rc;
 		pos += b.size;
@@ -1126,8 +1127,9 @@ write_all(struct mp4 *c)
 }
 
 static int
-run(struct mp4 *c)
+run(void *ctx)
 {
+	struct mp4 *c = ctx;
 	unsigned char *moov = NULL;
 	struct track t = { 0 };
 	int rc;
@@ -1154,16 +1156,9 @@ ob_scrub_mp4(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct mp4 c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_mio_init(&c.io, in, out, lim)) != 0)
-		goto out;
-	if ((rc = run(&c)) != 0)
-		goto out;
-	rc = ob_mio_flush(&c.io);
-out:
 	free(c.zero);
 	free(c.moov_buf);
-	ob_mio_release(&c.io);
-	return ob_mio_report_end(rep, &local, rc);
+	return ob_scrub_report_end(rep, &local, rc);
 }

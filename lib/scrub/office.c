@@ -4,13 +4,13 @@
  */
 #include "lib/scrub/office.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/scrub/zip.h"
 #include "lib/util.h"
 
@@ -208,17 +208,7 @@ fd_sink(void *ctx, const void *p, size_t n)
 {
 	int *fd = ctx;
 
-	while (n > 0) {
-		ssize_t w = write(*fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return ob_sio_write_full(*fd, p, n);
 }
 
 /* Copies all of fd into the member being written. */
@@ -231,7 +221,7 @@ copy_fd(struct ob_office_pkg *pkg, int fd)
 	int rc;
 
 	do {
-		if (ob_pread_full(fd, buf, sizeof(buf), off, &got) != 0) {
+		if (ob_sio_pread_full(fd, buf, sizeof(buf), off, &got) != 0) {
 			ob_scrub_note(pkg->rep, "refused",
 			    "a temporary file could not be read");
 			return OB_EIO;

@@ -23,34 +23,21 @@
  * visited (the same objects qpdf writes), and keys that carry metadata
  * are removed wherever they appear.
  *
- * ob_scrub_pdf_flatten (the per-tenant "flatten" setting) cleans the
- * file with ob_scrub_pdf, renders each page with poppler into a picture,
- * builds a new PDF of those pictures with cairo, and cleans that with
- * ob_scrub_pdf too (cairo writes its own name and the time into it).
- * Nothing of the original survives but what a page looks like: no text
- * layer, links, forms or bookmarks.  A font the PDF names but does not
- * include needs a font file of the system's, which the sandbox does not
- * let poppler open: such a file is refused (OB_EUNSUPP) rather than
- * drawn without its text.
+ * The per-tenant "flatten" mode, which draws every page into a picture,
+ * is ob_scrub_pdf_flatten in lib/scrub/pdf_flatten.c.
  */
 #include "lib/scrub/scrub.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cairo-pdf.h>
-#include <cairo.h>
-#include <poppler.h>
 #include <qpdf/qpdf-c.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/util.h"
 
 /*
@@ -64,13 +51,6 @@
 /* Longest name whose value we look at (/Type, /S, /Subtype ...). */
 #define PDF_NAME_MAX 32
 
-/* Page rendering for flatten: 150 dpi, and a picture of a page takes at
- * most lim->max_in_memory (4 bytes a pixel): larger pages are drawn at a
- * lower resolution. */
-#define FLAT_DPI 150.0
-/* Pages larger than 200 inches on a side are refused (PDF's own cap). */
-#define FLAT_MAX_POINTS 14400.0
-
 static const unsigned char pdf_magic[] = "%PDF-";
 
 bool
@@ -80,89 +60,6 @@ ob_scrub_sniff_pdf(const unsigned char *head, size_t n)
 	    memcmp(head, pdf_magic, sizeof(pdf_magic) - 1) == 0;
 }
 
-/* ---- I/O --------------------------------------------------------- */
-
-static int
-pread_full(int fd, void *p, size_t n, off_t off)
-{
-	unsigned char *b = p;
-
-	while (n > 0) {
-		ssize_t r = pread(fd, b, n, off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return OB_EIO;
-		if (r == 0)
-			return OB_EINVAL; /* shorter than fstat said */
-		b += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* The size of a regular file, or an error. */
-static int
-file_size(int fd, uint64_t *size)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return OB_EIO;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0)
-		return OB_EINVAL;
-	*size = (uint64_t)st.st_size;
-	return 0;
-}
-
-/*
- * Reads the whole of fd into a new buffer (free() it), refusing more
- * than max bytes.
- */
-static int
-slurp(int fd, uint64_t max, unsigned char **data, size_t *len)
-{
-	uint64_t size;
-	unsigned char *p;
-	int rc;
-
-	*data = NULL;
-	*len = 0;
-	if ((rc = file_size(fd, &size)) != 0)
-		return rc;
-	if (size > max || size > SIZE_MAX - 1)
-		return OB_ETOOBIG;
-	p = ob_xmalloc((size_t)size + 1);
-	if ((rc = pread_full(fd, p, (size_t)size, 0)) != 0) {
-		free(p);
-		return rc;
-	}
-	p[size] = '\0';
-	*data = p;
-	*len = (size_t)size;
-	return 0;
-}
-
 /*
  * Every refusal says why: a failure no step explained (a read or write
  * that failed, say) gets a plain line.
@@ -170,26 +67,9 @@ slurp(int fd, uint64_t max, unsigned char **data, size_t *len)
 static void
 note_refusal(struct ob_scrub_report *rep, int rc)
 {
-	const char *p = ob_buf_cstr(&rep->lines);
-
-	if (rc == 0 || strncmp(p, "refused: ", 9) == 0 ||
-	    strstr(p, "\nrefused: ") != NULL)
-		return;
-	ob_scrub_note(rep, "refused", "%s",
-	    rc == OB_EIO ? "the file could not be read or written"
+	(void)ob_scrub_refuse_once(rep, rc,
+	    rc == OB_EIO ? ob_scrub_refusal_text(OB_EIO)
 			 : "the PDF could not be cleaned");
-}
-
-/* A size in the unit a reader expects, for a note. */
-static void
-note_too_large(struct ob_scrub_report *rep, const char *what, uint64_t max)
-{
-	if (max >= 1u << 20)
-		ob_scrub_note(rep, "refused", "%s larger than %llu MiB", what,
-		    (unsigned long long)(max >> 20));
-	else
-		ob_scrub_note(rep, "refused", "%s larger than %llu KiB", what,
-		    (unsigned long long)(max >> 10));
 }
 
 /* ---- the set of visited objects ---------------------------------- */
@@ -909,7 +789,8 @@ memfd_with(const void *p, size_t n, int *fd)
 	*fd = memfd_create("ombud-pdf-part", MFD_CLOEXEC);
 	if (*fd < 0)
 		return OB_EIO;
-	if ((rc = write_full(*fd, p, n)) != 0 || lseek(*fd, 0, SEEK_SET) != 0) {
+	if ((rc = ob_sio_write_full(*fd, p, n)) != 0 ||
+	    lseek(*fd, 0, SEEK_SET) != 0) {
 		close(*fd);
 		*fd = -1;
 		return rc != 0 ? rc : OB_EIO;
@@ -1000,7 +881,8 @@ scrub_image(struct walk *w, qpdf_oh stream, qpdf_oh dict)
 	}
 	if (rc != 0)
 		goto out;
-	if ((rc = slurp(out, w->lim->max_in_memory, &clean, &cleanlen)) != 0)
+	if ((rc = ob_sio_slurp(
+		 out, w->lim->max_in_memory, &clean, &cleanlen)) != 0)
 		goto out;
 	/*
 	 * A PDF shows a JPEG's pixels as they are stored and ignores EXIF
@@ -1155,7 +1037,7 @@ write_pdf(struct walk *w, int out)
 		    w->rep, "refused", "the cleaned PDF is too large");
 		return OB_ETOOBIG;
 	}
-	return write_full(out, p, n);
+	return ob_sio_write_full(out, p, n);
 }
 
 int
@@ -1172,9 +1054,9 @@ ob_scrub_pdf(int in, int out, const struct ob_scrub_limits *lim,
 	    lim->max_entries < SIZE_MAX / 16
 		? (size_t)lim->max_entries * 2 * sizeof(int) + 64
 		: SIZE_MAX);
-	rc = slurp(in, lim->max_in_memory, &data, &len);
+	rc = ob_sio_slurp(in, lim->max_in_memory, &data, &len);
 	if (rc == OB_ETOOBIG) {
-		note_too_large(rep, "the PDF is", lim->max_in_memory);
+		ob_scrub_refuse_size(rep, "the PDF is", lim->max_in_memory);
 		goto out;
 	}
 	if (rc != 0)
@@ -1252,263 +1134,6 @@ out:
 	free(data);
 	free(w.seen.slot);
 	ob_buf_release(&w.todo);
-	note_refusal(rep, rc);
-	return rc;
-}
-
-/* ---- flatten ----------------------------------------------------- */
-
-struct flat_sink {
-	int fd;
-	uint64_t written, max;
-	int err;
-};
-
-static cairo_status_t
-flat_write(void *closure, const unsigned char *p, unsigned int n)
-{
-	struct flat_sink *s = closure;
-
-	if (s->err != 0)
-		return CAIRO_STATUS_WRITE_ERROR;
-	if (n > s->max - s->written) {
-		s->err = OB_ETOOBIG;
-		return CAIRO_STATUS_WRITE_ERROR;
-	}
-	if ((s->err = write_full(s->fd, p, n)) != 0)
-		return CAIRO_STATUS_WRITE_ERROR;
-	s->written += n;
-	return CAIRO_STATUS_SUCCESS;
-}
-
-/*
- * Renders one page into an image and paints it on the PDF surface as a
- * page of the same size in points.
- */
-static int
-flat_page(PopplerPage *page, cairo_surface_t *pdf,
-    const struct ob_scrub_limits *lim, struct ob_scrub_report *rep)
-{
-	double wpt, hpt, scale = FLAT_DPI / 72.0;
-	double max_pixels = (double)(lim->max_in_memory / 4);
-	cairo_surface_t *img = NULL;
-	cairo_t *cr = NULL;
-	int wpx, hpx, rc = 0;
-
-	poppler_page_get_size(page, &wpt, &hpt);
-	if (!isfinite(wpt) || !isfinite(hpt) || wpt < 1 || hpt < 1 ||
-	    wpt > FLAT_MAX_POINTS || hpt > FLAT_MAX_POINTS) {
-		ob_scrub_note(rep, "refused", "a page has an impossible size");
-		return OB_EINVAL;
-	}
-	if (wpt * scale * hpt * scale > max_pixels) {
-		scale = sqrt(max_pixels / (wpt * hpt));
-		ob_scrub_note(rep, "changed",
-		    "a very large page was drawn at a lower resolution");
-	}
-	wpx = (int)ceil(wpt * scale);
-	hpx = (int)ceil(hpt * scale);
-	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, wpx, hpx);
-	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
-		rc = OB_ETOOBIG;
-		goto out;
-	}
-	cr = cairo_create(img);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	cairo_scale(cr, scale, scale);
-	poppler_page_render(page, cr);
-	cairo_destroy(cr);
-	cr = NULL;
-	cairo_surface_flush(img);
-
-	cairo_pdf_surface_set_size(pdf, wpt, hpt);
-	cr = cairo_create(pdf);
-	cairo_scale(cr, 1 / scale, 1 / scale);
-	cairo_set_source_surface(cr, img, 0, 0);
-	cairo_paint(cr);
-	cairo_show_page(cr);
-	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
-		rc = OB_EIO;
-out:
-	if (cr != NULL)
-		cairo_destroy(cr);
-	/* Finished here, so the PDF surface keeps no copy of the pixels
-	 * for the rest of the document. */
-	cairo_surface_finish(img);
-	cairo_surface_destroy(img);
-	return rc;
-}
-
-/* Copies the refusals of an inner pass's report: its other notes are
- * about an intermediate file. */
-static void
-copy_refusals(const struct ob_scrub_report *inner, struct ob_scrub_report *rep)
-{
-	static const char refused[] = "refused: ";
-	const char *p = ob_buf_cstr(&inner->lines);
-
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (n > sizeof(refused) - 1 &&
-		    memcmp(p, refused, sizeof(refused) - 1) == 0)
-			ob_scrub_note(rep, "refused", "%.*s",
-			    (int)(n - (sizeof(refused) - 1)),
-			    p + sizeof(refused) - 1);
-		p += n + (nl != NULL);
-	}
-}
-
-/*
- * Whether every font the pages use can be drawn.  A font the PDF names
- * but does not include is drawn with a font file of this system's; where
- * none can be found (fontconfig, like everything else, cannot open
- * files in the sandbox) poppler would draw the page without that text,
- * and a picture that lost its words must not pass for the page.
- */
-static bool
-fonts_drawable(PopplerDocument *doc, int pages)
-{
-	PopplerFontInfo *fi = poppler_font_info_new(doc);
-	PopplerFontsIter *it = NULL;
-	bool ok = true;
-
-	/* All pages in one scan: a scan of pages without fonts says "no
-	 * more" even when later pages have some. */
-	if (poppler_font_info_scan(fi, pages, &it) && it != NULL) {
-		do {
-			if (!poppler_fonts_iter_is_embedded(it) &&
-			    poppler_fonts_iter_get_font_type(it) !=
-				POPPLER_FONT_TYPE_TYPE3 &&
-			    poppler_fonts_iter_get_file_name(it) == NULL)
-				ok = false;
-		} while (ok && poppler_fonts_iter_next(it));
-		poppler_fonts_iter_free(it);
-	}
-	poppler_font_info_free(fi);
-	return ok;
-}
-
-/* Draws every page of the PDF in fd into a new PDF written to sink. */
-static int
-flat_render(int fd, struct flat_sink *sink, const struct ob_scrub_limits *lim,
-    struct ob_scrub_report *rep)
-{
-	PopplerDocument *doc = NULL;
-	cairo_surface_t *pdf = NULL;
-	GError *err = NULL;
-	int pages, rc = 0;
-
-	/* poppler owns the descriptor it is given and reads as it goes. */
-	if ((fd = dup(fd)) < 0)
-		return OB_EIO;
-	doc = poppler_document_new_from_fd(fd, "", &err);
-	if (doc == NULL) {
-		ob_scrub_note(rep, "refused", "the pages could not be drawn");
-		rc = OB_EINVAL;
-		goto out;
-	}
-	pages = poppler_document_get_n_pages(doc);
-	if (pages <= 0 || (unsigned)pages > lim->max_pages) {
-		ob_scrub_note(rep, "refused", "the pages could not be drawn");
-		rc = OB_EINVAL;
-		goto out;
-	}
-	if (!fonts_drawable(doc, pages)) {
-		ob_scrub_note(rep, "refused",
-		    "the PDF uses fonts it does not include, and they cannot "
-		    "be drawn here");
-		rc = OB_EUNSUPP;
-		goto out;
-	}
-	pdf = cairo_pdf_surface_create_for_stream(flat_write, sink, 1, 1);
-	if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS) {
-		rc = OB_EIO;
-		goto out;
-	}
-	for (int i = 0; i < pages && rc == 0; i++) {
-		PopplerPage *page = poppler_document_get_page(doc, i);
-
-		if (page == NULL) {
-			ob_scrub_note(
-			    rep, "refused", "the pages could not be drawn");
-			rc = OB_EINVAL;
-			break;
-		}
-		rc = flat_page(page, pdf, lim, rep);
-		g_object_unref(page);
-		if (rc == 0 && sink->err != 0)
-			rc = sink->err;
-	}
-	cairo_surface_finish(pdf);
-	if (rc == 0 && sink->err != 0)
-		rc = sink->err;
-	if (rc == 0 && cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
-		rc = OB_EIO;
-	if (rc == OB_ETOOBIG)
-		note_too_large(
-		    rep, "the pictures of the pages are", lim->max_in_memory);
-out:
-	if (pdf != NULL)
-		cairo_surface_destroy(pdf);
-	if (doc != NULL)
-		g_object_unref(doc);
-	if (err != NULL)
-		g_error_free(err);
-	return rc;
-}
-
-/*
- * Three passes: ob_scrub_pdf first (the same refusals and limits as the
- * normal mode, and poppler then reads a file qpdf wrote, decrypted and
- * without scripts or attachments), the pages drawn into a new PDF, and
- * ob_scrub_pdf again over that (cairo writes its name and the time).
- * The intermediate files are memfds of at most lim->max_in_memory.
- */
-int
-ob_scrub_pdf_flatten(int in, int out, const struct ob_scrub_limits *lim,
-    struct ob_scrub_report *rep)
-{
-	struct ob_scrub_report inner = OB_SCRUB_REPORT_INIT;
-	struct flat_sink sink = { .fd = -1, .max = lim->max_in_memory };
-	int clean = -1, rc;
-
-	if ((clean = memfd_create("ombud-pdf-clean", MFD_CLOEXEC)) < 0 ||
-	    (sink.fd = memfd_create("ombud-pdf-flat", MFD_CLOEXEC)) < 0) {
-		rc = OB_EIO;
-		goto out;
-	}
-	if ((rc = ob_scrub_pdf(in, clean, lim, &inner)) != 0) {
-		copy_refusals(&inner, rep);
-		goto out;
-	}
-	if ((rc = flat_render(clean, &sink, lim, rep)) != 0)
-		goto out;
-	ob_scrub_report_release(&inner);
-	if (lseek(sink.fd, 0, SEEK_SET) != 0) {
-		rc = OB_EIO;
-		goto out;
-	}
-	if ((rc = ob_scrub_pdf(sink.fd, out, lim, &inner)) != 0) {
-		copy_refusals(&inner, rep);
-		goto out;
-	}
-	ob_scrub_note(rep, "changed",
-	    "every page was replaced by a picture of it (%.0f dpi): text can "
-	    "no longer be selected or searched",
-	    FLAT_DPI);
-	ob_scrub_note(rep, "removed",
-	    "everything but what the pages show: document information, "
-	    "metadata, attachments, scripts, forms, links, bookmarks and "
-	    "earlier revisions");
-out:
-	if (clean >= 0)
-		close(clean);
-	if (sink.fd >= 0)
-		close(sink.fd);
-	ob_scrub_report_release(&inner);
 	note_refusal(rep, rc);
 	return rc;
 }

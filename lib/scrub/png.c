@@ -12,11 +12,11 @@
  * the modification time (tIME), and every other ancillary chunk.  An
  * unknown critical chunk is refused: no decoder could show the file.
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 
 #include <string.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 #include "lib/scrub/tiffdir.h"
 
 static const unsigned char png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A,
@@ -64,7 +64,7 @@ static const struct {
 };
 
 struct png {
-	struct ob_imgio *io;
+	struct ob_sio *io;
 	uint32_t crc[4][256];
 	bool exif_seen;
 };
@@ -109,12 +109,13 @@ stream(struct png *p, uint64_t off, uint64_t n, uint32_t *crc, bool put)
 	int rc;
 
 	while (n > 0) {
-		size_t step = n < OB_IMGIO_BUF ? (size_t)n : OB_IMGIO_BUF;
+		size_t step = n < OB_SIO_WINDOW ? (size_t)n : OB_SIO_WINDOW;
+		const unsigned char *b;
 
-		if ((rc = ob_imgio_pread(p->io, off, p->io->buf, step)) != 0)
+		if ((rc = ob_sio_peek(p->io, off, step, &b)) != 0)
 			return rc;
-		*crc = crc_update(p->crc, *crc, p->io->buf, step);
-		if (put && (rc = ob_imgio_write(p->io, p->io->buf, step)) != 0)
+		*crc = crc_update(p->crc, *crc, b, step);
+		if (put && (rc = ob_sio_write(p->io, b, step)) != 0)
 			return rc;
 		off += step;
 		n -= step;
@@ -136,10 +137,10 @@ put_chunk(
 	crc = crc_update(p->crc, crc, h + 4, 4);
 	crc = crc_update(p->crc, crc, data, len);
 	ob_put_be32(c, crc ^ 0xFFFFFFFFu);
-	if ((rc = ob_imgio_write(p->io, h, 8)) != 0 ||
-	    (rc = ob_imgio_write(p->io, data, len)) != 0)
+	if ((rc = ob_sio_write(p->io, h, 8)) != 0 ||
+	    (rc = ob_sio_write(p->io, data, len)) != 0)
 		return rc;
-	return ob_imgio_write(p->io, c, 4);
+	return ob_sio_write(p->io, c, 4);
 }
 
 /*
@@ -162,7 +163,7 @@ exif(struct png *p, uint64_t off, uint32_t len)
 		o = ob_tiff_orientation(&t, ifd0);
 		ob_tiff_orientation_block(block, o);
 		minimal = len == OB_TIFF_ORIENT_LEN &&
-		    ob_imgio_pread(p->io, off, have, sizeof(have)) == 0 &&
+		    ob_sio_pread(p->io, off, have, sizeof(have)) == 0 &&
 		    memcmp(have, block, sizeof(have)) == 0;
 		if (!minimal)
 			ob_tiff_describe(&t, ifd0, "EXIF ");
@@ -206,58 +207,58 @@ is_letter(unsigned char c)
 #define XMP_KEY "XML:com.adobe.xmp"
 
 static int
-scrub(struct png *p)
+scrub(void *ctx)
 {
-	struct ob_imgio *io = p->io;
+	struct png *p = ctx;
+	struct ob_sio *io = p->io;
 	unsigned char h[8], c[4];
 	uint64_t off = 8, chunks = 0;
 	bool idat = false;
 	int rc;
 
-	if ((rc = ob_imgio_pread(io, 0, h, 8)) != 0 ||
-	    memcmp(h, png_sig, 8) != 0)
-		return ob_imgio_fail(io, OB_EINVAL, "not a PNG image");
-	if ((rc = ob_imgio_write(io, h, 8)) != 0)
+	if ((rc = ob_sio_pread(io, 0, h, 8)) != 0 || memcmp(h, png_sig, 8) != 0)
+		return ob_sio_fail(io, OB_EINVAL, "not a PNG image");
+	if ((rc = ob_sio_write(io, h, 8)) != 0)
 		return rc;
 	for (;;) {
 		uint32_t len, crc = 0xFFFFFFFFu;
 		bool put;
 
 		if (++chunks > io->lim->max_entries)
-			return ob_imgio_fail(
+			return ob_sio_fail(
 			    io, OB_ETOOBIG, "too many PNG chunks");
-		if ((rc = ob_imgio_pread(io, off, h, 8)) != 0)
+		if ((rc = ob_sio_pread(io, off, h, 8)) != 0)
 			return rc;
 		len = ob_be32(h);
 		if (len > 0x7FFFFFFFu || !is_letter(h[4]) || !is_letter(h[5]) ||
 		    !is_letter(h[6]) || !is_letter(h[7]))
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged PNG: a chunk header is wrong");
 		if (off + 12 + len > io->size)
-			return ob_imgio_fail(
+			return ob_sio_fail(
 			    io, OB_EINVAL, "the file is truncated");
 		if (chunks == 1 && (memcmp(h + 4, "IHDR", 4) != 0 || len != 13))
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged PNG: no image header first");
 		if (chunks > 1 && memcmp(h + 4, "IHDR", 4) == 0)
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged PNG: a second image header");
 		put = is_keep(h + 4);
 		if (!put && !(h[4] & 0x20))
-			return ob_imgio_fail(io, OB_EUNSUPP,
+			return ob_sio_fail(io, OB_EUNSUPP,
 			    "PNG with a critical chunk no decoder knows");
 		if (memcmp(h + 4, "IDAT", 4) == 0)
 			idat = true;
-		if (put && (rc = ob_imgio_write(io, h, 8)) != 0)
+		if (put && (rc = ob_sio_write(io, h, 8)) != 0)
 			return rc;
 		crc = crc_update(p->crc, crc, h + 4, 4);
 		if ((rc = stream(p, off + 8, len, &crc, put)) != 0 ||
-		    (rc = ob_imgio_pread(io, off + 8 + len, c, 4)) != 0)
+		    (rc = ob_sio_pread(io, off + 8 + len, c, 4)) != 0)
 			return rc;
 		if (ob_be32(c) != (crc ^ 0xFFFFFFFFu))
-			return ob_imgio_fail(io, OB_EINVAL,
+			return ob_sio_fail(io, OB_EINVAL,
 			    "damaged PNG: a chunk checksum is wrong");
-		if (put && (rc = ob_imgio_write(io, c, 4)) != 0)
+		if (put && (rc = ob_sio_write(io, c, 4)) != 0)
 			return rc;
 		if (put && memcmp(h + 4, "iCCP", 4) == 0)
 			ob_scrub_note(io->rep, "not-checked",
@@ -270,8 +271,7 @@ scrub(struct png *p)
 			unsigned char key[sizeof(XMP_KEY)];
 			bool xmp = memcmp(h + 4, "iTXt", 4) == 0 &&
 			    len >= sizeof(key) &&
-			    ob_imgio_pread(io, off + 8, key, sizeof(key)) ==
-				0 &&
+			    ob_sio_pread(io, off + 8, key, sizeof(key)) == 0 &&
 			    memcmp(key, XMP_KEY, sizeof(key)) == 0;
 
 			ob_scrub_note(io->rep, "removed", "%s",
@@ -282,8 +282,7 @@ scrub(struct png *p)
 			break;
 	}
 	if (!idat)
-		return ob_imgio_fail(
-		    io, OB_EINVAL, "damaged PNG: no image data");
+		return ob_sio_fail(io, OB_EINVAL, "damaged PNG: no image data");
 	if (off < io->size)
 		ob_scrub_note(io->rep, "removed",
 		    "data after the end of the image (hidden data)");
@@ -294,14 +293,9 @@ int
 ob_scrub_png(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
-	struct ob_imgio io;
+	struct ob_sio io;
 	struct png p = { .io = &io };
-	int rc;
 
 	crc_init(p.crc);
-	if ((rc = ob_imgio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&p);
-	rc = ob_imgio_finish(&io, rc);
-	ob_imgio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &p);
 }

@@ -4,10 +4,9 @@
  * Longer, more specific magic numbers come first; BMP's two letters
  * and MP3's frame sync, the weakest tests, come last.
  */
-#include "lib/scrub/image.h"
-#include "lib/scrub/media.h"
 #include "lib/scrub/office.h"
 #include "lib/scrub/scrub.h"
+#include "lib/scrub/sniff.h"
 
 const struct ob_scrub_family ob_scrub_families[] = {
 	{ "odf", "application/vnd.oasis.opendocument", ob_scrub_odf,

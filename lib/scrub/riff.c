@@ -26,16 +26,18 @@
  * than its list, a WAV without exactly one fmt before one data chunk,
  * an AVI without hdrl and movi (OB_EINVAL).
  */
-#include "lib/scrub/media.h"
+#include "lib/scrub/sniff.h"
 
 #include <string.h>
+
+#include "lib/scrub/sio.h"
 
 #define FCC(a, b, c, d)                                                        \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |      \
 	    (uint32_t)(d))
 
 struct riff {
-	struct ob_mio io;
+	struct ob_sio io;
 	const struct ob_scrub_limits *lim;
 	struct ob_scrub_report *rep;
 	uint64_t entries;
@@ -67,7 +69,7 @@ ob_scrub_riff_sniff(const unsigned char *head, size_t n)
 static int
 refuse(struct riff *c, int rc, const char *why)
 {
-	return ob_mio_refuse(c->rep, rc, why);
+	return ob_scrub_refuse(c->rep, rc, why);
 }
 
 /*
@@ -84,7 +86,7 @@ read_chunk(struct riff *c, uint64_t off, uint64_t end, struct chunk *ch)
 
 	if (room < 8)
 		return refuse(c, OB_EINVAL, "a chunk is cut short");
-	if ((rc = ob_mio_peek(&c->io, off, room < 12 ? 8 : 12, &p)) != 0)
+	if ((rc = ob_sio_peek(&c->io, off, room < 12 ? 8 : 12, &p)) != 0)
 		return rc;
 	ch->off = off;
 	ch->id = ob_be32(p);
@@ -151,7 +153,7 @@ info_notes(struct riff *c, const struct chunk *ch)
 		const unsigned char *p;
 		uint32_t size;
 
-		if ((rc = ob_mio_peek(&c->io, pos, 8, &p)) != 0)
+		if ((rc = ob_sio_peek(&c->io, pos, 8, &p)) != 0)
 			return rc;
 		ob_scrub_note(
 		    c->rep, "removed", "%s (RIFF INFO)", info_kind(ob_be32(p)));
@@ -280,11 +282,11 @@ wav_pass(struct riff *c, uint64_t end, bool write, uint64_t *out_size)
 			ndata++;
 		total += 8 + (uint64_t)ch.size + (ch.size & 1);
 		if (write) {
-			if ((rc = ob_mio_copy(
+			if ((rc = ob_sio_copy(
 				 &c->io, pos, 8 + (uint64_t)ch.size)) != 0)
 				return rc;
 			if ((ch.size & 1) &&
-			    (rc = ob_mio_zeros(&c->io, 1)) != 0)
+			    (rc = ob_sio_zeros(&c->io, 1)) != 0)
 				return rc;
 		}
 		pos = ch.end;
@@ -310,7 +312,7 @@ wav(struct riff *c, uint64_t end)
 	memcpy(h, "RIFF", 4);
 	ob_put_le32(h + 4, (uint32_t)size);
 	memcpy(h + 8, "WAVE", 4);
-	if ((rc = ob_mio_put(&c->io, h, sizeof(h))) != 0)
+	if ((rc = ob_sio_write(&c->io, h, sizeof(h))) != 0)
 		return rc;
 	return wav_pass(c, end, true, &size);
 }
@@ -325,7 +327,7 @@ emit_to(struct riff *c, uint64_t off)
 
 	if (off < c->cursor)
 		return OB_EINTERNAL;
-	if ((rc = ob_mio_copy(&c->io, c->cursor, off - c->cursor)) != 0)
+	if ((rc = ob_sio_copy(&c->io, c->cursor, off - c->cursor)) != 0)
 		return rc;
 	c->cursor = off;
 	return 0;
@@ -342,8 +344,8 @@ junk(struct riff *c, const struct chunk *ch)
 		return rc;
 	memcpy(h, "JUNK", 4);
 	ob_put_le32(h + 4, ch->size);
-	if ((rc = ob_mio_put(&c->io, h, 8)) != 0 ||
-	    (rc = ob_mio_zeros(&c->io, ch->end - ch->off - 8)) != 0)
+	if ((rc = ob_sio_write(&c->io, h, 8)) != 0 ||
+	    (rc = ob_sio_zeros(&c->io, ch->end - ch->off - 8)) != 0)
 		return rc;
 	c->cursor = ch->end;
 	return 0;
@@ -358,7 +360,7 @@ strd_is_exif(struct riff *c, const struct chunk *ch, bool *exif)
 	int rc;
 
 	*exif = false;
-	if ((rc = ob_mio_read(&c->io, ch->off + 8, p, n)) != 0)
+	if ((rc = ob_sio_pread(&c->io, ch->off + 8, p, n)) != 0)
 		return rc;
 	*exif = (n >= 4 && memcmp(p, "AVIF", 4) == 0) ||
 	    memmem(p, n, "Exif", 4) != NULL || memmem(p, n, "II*", 4) != NULL ||
@@ -484,7 +486,7 @@ avi(struct riff *c)
 		bool first = pos == 0;
 
 		if (c->io.size - pos >= 12) {
-			if ((rc = ob_mio_peek(&c->io, pos, 12, &p)) != 0)
+			if ((rc = ob_sio_peek(&c->io, pos, 12, &p)) != 0)
 				return rc;
 			if (!first &&
 			    (memcmp(p, "RIFF", 4) != 0 ||
@@ -509,15 +511,16 @@ avi(struct riff *c)
 }
 
 static int
-run(struct riff *c)
+run(void *ctx)
 {
+	struct riff *c = ctx;
 	unsigned char h[12];
 	uint64_t end;
 	int rc;
 
 	if (c->io.size < 12)
 		return refuse(c, OB_EINVAL, "not a RIFF file");
-	if ((rc = ob_mio_read(&c->io, 0, h, sizeof(h))) != 0)
+	if ((rc = ob_sio_pread(&c->io, 0, h, sizeof(h))) != 0)
 		return rc;
 	if (memcmp(h, "RF64", 4) == 0 || memcmp(h, "BW64", 4) == 0)
 		return refuse(c, OB_EUNSUPP, "RF64 and BW64 (WAV over 4 GB)");
@@ -547,14 +550,7 @@ ob_scrub_riff(int in, int out, const struct ob_scrub_limits *lim,
 {
 	struct ob_scrub_report local = OB_SCRUB_REPORT_INIT;
 	struct riff c = { .lim = lim, .rep = &local };
-	int rc;
+	int rc = ob_sio_run(&c.io, in, out, lim, &local, run, &c);
 
-	if ((rc = ob_mio_init(&c.io, in, out, lim)) != 0)
-		goto out;
-	if ((rc = run(&c)) != 0)
-		goto out;
-	rc = ob_mio_flush(&c.io);
-out:
-	ob_mio_release(&c.io);
-	return ob_mio_report_end(rep, &local, rc);
+	return ob_scrub_report_end(rep, &local, rc);
 }

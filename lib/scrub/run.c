@@ -1,9 +1,10 @@
 #include "lib/scrub/run.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "lib/scrub/sio.h"
 
 /*
  * Where a PDF's pages find the fonts it names but does not include
@@ -19,21 +20,11 @@ struct job {
 	const struct ob_scrub_run_opts *o;
 };
 
+/* A line (or lines) of text to the report descriptor. */
 static int
 say(int fd, const char *s)
 {
-	size_t n = strlen(s), off = 0;
-
-	while (off < n) {
-		ssize_t w = write(fd, s + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		off += (size_t)w;
-	}
-	return 0;
+	return ob_sio_write_full(fd, s, strlen(s));
 }
 
 /*
@@ -51,23 +42,20 @@ child(void *arg, int report_fd)
 	const char *mime = NULL;
 	ob_scrub_fn scrub;
 	char line[300];
-	ssize_t n;
+	size_t n;
 	int rc;
 
-	do
-		n = pread(j->in, head, sizeof(head), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (ob_sio_pread_full(j->in, head, sizeof(head), 0, &n) != 0)
 		return OB_EIO;
 	if (j->o->magic != NULL && n > 0)
-		mime = magic_buffer(j->o->magic, head, (size_t)n);
+		mime = magic_buffer(j->o->magic, head, n);
 	snprintf(line, sizeof(line), "%s\n", mime != NULL ? mime : "unknown");
 	for (char *p = line; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\n')
 			*p = '?';
 	if ((rc = say(report_fd, line)) != 0)
 		return rc;
-	if ((f = ob_scrub_sniff(head, (size_t)n)) == NULL)
+	if ((f = ob_scrub_sniff(head, n)) == NULL)
 		return OB_EUNSUPP;
 	scrub = f->scrub;
 	if (j->o->flatten_pdf && scrub == ob_scrub_pdf)
@@ -89,7 +77,7 @@ ob_scrub_run(int in, int out, const struct ob_scrub_run_opts *o,
 	unsigned char head[8];
 	const char *lines, *nl;
 	int keep[2] = { in, out }, child_rc = 0, rc;
-	ssize_t n;
+	size_t n = 0;
 
 	memset(res, 0, sizeof(*res));
 	ob_buf_init(&res->report, OB_SANDBOX_REPORT_MAX);
@@ -97,11 +85,10 @@ ob_scrub_run(int in, int out, const struct ob_scrub_run_opts *o,
 	if (lseek(in, 0, SEEK_SET) != 0)
 		return OB_EIO;
 	/* Only the magic number is looked at here, outside the sandbox. */
-	do
-		n = pread(in, head, sizeof(head), 0);
-	while (n < 0 && errno == EINTR);
+	if (ob_sio_pread_full(in, head, sizeof(head), 0, &n) != 0)
+		n = 0;
 	mine.sandbox.read_dirs = NULL;
-	if (o->flatten_pdf && n > 0 && ob_scrub_sniff_pdf(head, (size_t)n))
+	if (o->flatten_pdf && n > 0 && ob_scrub_sniff_pdf(head, n))
 		mine.sandbox.read_dirs = font_dirs;
 	rc = ob_sandbox_run(
 	    child, &j, keep, 2, &mine.sandbox, &raw, &child_rc, &res->why);

@@ -91,6 +91,36 @@ void ob_scrub_note(struct ob_scrub_report *r, const char *kind, const char *fmt,
     ...) OB_PRINTF(3, 4);
 void ob_scrub_report_release(struct ob_scrub_report *r);
 
+/*
+ * Refusals: every refused file says why, in a "refused" line.
+ *   ob_scrub_refuse       notes "refused: <why>" and returns rc, for
+ *                         `return ob_scrub_refuse(rep, OB_EINVAL, "...")`;
+ *   ob_scrub_refuse_once  the same unless rc is 0 or r already says why
+ *                         (the first reason is the cause, later ones
+ *                         are consequences);
+ *   ob_scrub_refused      whether r has a "refused" line;
+ *   ob_scrub_refusal_text the general line for a failure rc that carries
+ *                         no reason of its own (an OB_EIO, say);
+ *   ob_scrub_refuse_size  a refusal that names a size limit, in the unit
+ *                         a reader expects ("<what> larger than 32 MiB").
+ * why must not carry file content (see above).
+ */
+int ob_scrub_refuse(struct ob_scrub_report *r, int rc, const char *why);
+int ob_scrub_refuse_once(struct ob_scrub_report *r, int rc, const char *why);
+bool ob_scrub_refused(const struct ob_scrub_report *r);
+const char *ob_scrub_refusal_text(int rc);
+void ob_scrub_refuse_size(
+    struct ob_scrub_report *r, const char *what, uint64_t max);
+
+/*
+ * Ends a scrub whose notes went into a report of its own (local): a
+ * failed scrub keeps nothing of the file, so on failure only why it was
+ * refused reaches rep (ob_scrub_refusal_text's line if local has none),
+ * on success (rc 0) every line does.  Releases local and returns rc.
+ */
+int ob_scrub_report_end(
+    struct ob_scrub_report *rep, struct ob_scrub_report *local, int rc);
+
 /* A scrubber.  See the top of this file. */
 typedef int (*ob_scrub_fn)(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep);

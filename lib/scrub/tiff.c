@@ -19,12 +19,12 @@
  * sub-IFDs and DNG (camera raw: no faithful copy without its private
  * tags), loops in the IFD chain.
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 #include "lib/scrub/tiffdir.h"
 #include "lib/util.h"
 
@@ -110,11 +110,12 @@ struct page {
 };
 
 struct tiff {
-	struct ob_imgio *io;
+	struct ob_sio *io;
 	struct ob_tiff t;
 	uint64_t entries; /* IFDs, entries and strips seen, for max_entries */
 	uint64_t copied; /* bytes of strips and tiles copied */
 	unsigned described; /* EXIF and GPS IFDs named in the report */
+	struct page *page; /* the page being read and written */
 };
 
 static bool
@@ -140,7 +141,7 @@ count(struct tiff *x, uint64_t n)
 {
 	x->entries += n;
 	if (x->entries > x->io->lim->max_entries)
-		return ob_imgio_fail(x->io, OB_ETOOBIG,
+		return ob_sio_fail(x->io, OB_ETOOBIG,
 		    "too many pages, tags or strips in the TIFF file");
 	return 0;
 }
@@ -166,7 +167,7 @@ check_chain(struct tiff *x, uint32_t ifd0)
 			return 0;
 		hare = next;
 		if (hare == tortoise)
-			return ob_imgio_fail(x->io, OB_EINVAL,
+			return ob_sio_fail(x->io, OB_EINVAL,
 			    "damaged TIFF: the pages form a loop");
 		if (++lam == power) {
 			tortoise = hare;
@@ -217,7 +218,7 @@ read_page(struct tiff *x, uint32_t ifd, bool first, struct page *p, bool *skip)
 		if ((rc = ob_tiff_entry(&x->t, ifd, i, &e)) != 0)
 			return rc;
 		if (e.tag == T_SUBIFDS || e.tag == T_DNG_VERSION)
-			return ob_imgio_fail(x->io, OB_EUNSUPP,
+			return ob_sio_fail(x->io, OB_EUNSUPP,
 			    "camera raw (DNG) and TIFF files with sub-images "
 			    "are not supported");
 		if (!is_kept(e.tag)) {
@@ -239,7 +240,7 @@ read_page(struct tiff *x, uint32_t ifd, bool first, struct page *p, bool *skip)
 			continue;
 		}
 		if (find(p, e.tag) != NULL)
-			return ob_imgio_fail(x->io, OB_EINVAL,
+			return ob_sio_fail(x->io, OB_EINVAL,
 			    "damaged TIFF: a tag appears twice");
 		if ((rc = ob_tiff_entry_check(&x->t, &e)) != 0)
 			return rc;
@@ -255,17 +256,17 @@ read_page(struct tiff *x, uint32_t ifd, bool first, struct page *p, bool *skip)
 		return 0;
 	}
 	if (first_value(x, p, T_COMPRESSION, &v) && v == 6)
-		return ob_imgio_fail(x->io, OB_EUNSUPP,
+		return ob_sio_fail(x->io, OB_EUNSUPP,
 		    "old-style JPEG compression in TIFF is not supported");
 	if (find(p, T_WIDTH) == NULL || find(p, T_LENGTH) == NULL)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    x->io, OB_EINVAL, "damaged TIFF: a page without a size");
 	if (find(p, T_TILE_OFFSETS) != NULL || find(p, T_TILE_COUNTS) != NULL) {
 		if (find(p, T_STRIP_OFFSETS) != NULL ||
 		    find(p, T_STRIP_COUNTS) != NULL ||
 		    find(p, T_TILE_WIDTH) == NULL ||
 		    find(p, T_TILE_LENGTH) == NULL)
-			return ob_imgio_fail(x->io, OB_EINVAL,
+			return ob_sio_fail(x->io, OB_EINVAL,
 			    "damaged TIFF: strips and tiles do not match");
 		p->offsets = find(p, T_TILE_OFFSETS);
 		p->counts = find(p, T_TILE_COUNTS);
@@ -279,7 +280,7 @@ read_page(struct tiff *x, uint32_t ifd, bool first, struct page *p, bool *skip)
 		p->offsets->type != OB_TIFF_LONG) ||
 	    (p->counts->type != OB_TIFF_SHORT &&
 		p->counts->type != OB_TIFF_LONG))
-		return ob_imgio_fail(x->io, OB_EINVAL,
+		return ob_sio_fail(x->io, OB_EINVAL,
 		    "damaged TIFF: the image data is not where it says");
 	return count(x, p->offsets->count);
 }
@@ -290,14 +291,14 @@ align(struct tiff *x)
 {
 	unsigned char z = 0;
 
-	return (x->io->written & 1) ? ob_imgio_write(x->io, &z, 1) : 0;
+	return (x->io->written & 1) ? ob_sio_write(x->io, &z, 1) : 0;
 }
 
 static int
 fits(struct tiff *x)
 {
 	if (x->io->written > UINT32_MAX)
-		return ob_imgio_fail(x->io, OB_ETOOBIG,
+		return ob_sio_fail(x->io, OB_ETOOBIG,
 		    "the cleaned file would be too large for TIFF");
 	return 0;
 }
@@ -315,7 +316,7 @@ write_offsets(struct tiff *x, const struct page *p, uint64_t data)
 		if ((rc = ob_tiff_uint(&x->t, p->counts, i, &cnt)) != 0)
 			return rc;
 		if (used == sizeof(b)) {
-			if ((rc = ob_imgio_write(x->io, b, used)) != 0)
+			if ((rc = ob_sio_write(x->io, b, used)) != 0)
 				return rc;
 			used = 0;
 		}
@@ -323,7 +324,7 @@ write_offsets(struct tiff *x, const struct page *p, uint64_t data)
 		used += 4;
 		data += cnt;
 	}
-	return ob_imgio_write(x->io, b, used);
+	return ob_sio_write(x->io, b, used);
 }
 
 /* Writes one page; *link is where its offset goes (patched). */
@@ -345,10 +346,10 @@ write_page(struct tiff *x, struct page *p, uint64_t *link)
 		 */
 		x->copied += cnt;
 		if (x->copied > x->io->size)
-			return ob_imgio_fail(x->io, OB_ETOOBIG,
+			return ob_sio_fail(x->io, OB_ETOOBIG,
 			    "TIFF pages share their image data (a bomb)");
 		/* An empty tile may point anywhere: nothing is read. */
-		if (cnt > 0 && (rc = ob_imgio_copy(x->io, off, cnt)) != 0)
+		if (cnt > 0 && (rc = ob_sio_copy(x->io, off, cnt)) != 0)
 			return rc;
 	}
 	if ((rc = fits(x)) != 0)
@@ -375,8 +376,7 @@ write_page(struct tiff *x, struct page *p, uint64_t *link)
 				return rc;
 			ob_tiff_put32(
 			    &x->t, e->field, (uint32_t)x->io->written);
-			if ((rc = ob_imgio_copy(x->io, e->value, e->bytes)) !=
-			    0)
+			if ((rc = ob_sio_copy(x->io, e->value, e->bytes)) != 0)
 				return rc;
 		}
 		if ((rc = fits(x)) != 0)
@@ -386,30 +386,32 @@ write_page(struct tiff *x, struct page *p, uint64_t *link)
 		return rc;
 	at = x->io->written;
 	ob_tiff_put32(&x->t, b, (uint32_t)at);
-	if ((rc = ob_imgio_patch(x->io, *link, b, 4)) != 0)
+	if ((rc = ob_sio_patch(x->io, *link, b, 4)) != 0)
 		return rc;
 	ob_tiff_put16(&x->t, b, (uint16_t)p->n);
-	if ((rc = ob_imgio_write(x->io, b, 2)) != 0)
+	if ((rc = ob_sio_write(x->io, b, 2)) != 0)
 		return rc;
 	for (size_t i = 0; i < p->n; i++) {
 		ob_tiff_put16(&x->t, ent, p->e[i].tag);
 		ob_tiff_put16(&x->t, ent + 2, p->e[i].type);
 		ob_tiff_put32(&x->t, ent + 4, p->e[i].count);
 		memcpy(ent + 8, p->e[i].field, 4);
-		if ((rc = ob_imgio_write(x->io, ent, 12)) != 0)
+		if ((rc = ob_sio_write(x->io, ent, 12)) != 0)
 			return rc;
 	}
 	*link = x->io->written;
 	memset(b, 0, 4);
-	if ((rc = ob_imgio_write(x->io, b, 4)) != 0)
+	if ((rc = ob_sio_write(x->io, b, 4)) != 0)
 		return rc;
 	return fits(x);
 }
 
 static int
-scrub(struct tiff *x, struct page *p)
+scrub(void *ctx)
 {
-	struct ob_imgio *io = x->io;
+	struct tiff *x = ctx;
+	struct page *p = x->page;
+	struct ob_sio *io = x->io;
 	unsigned char h[8];
 	uint64_t link = 4;
 	uint32_t ifd, next;
@@ -422,10 +424,10 @@ scrub(struct tiff *x, struct page *p)
 	if ((rc = check_chain(x, ifd)) != 0)
 		return rc;
 	x->entries = 0;
-	if ((rc = ob_imgio_pread(io, 0, h, 4)) != 0)
+	if ((rc = ob_sio_pread(io, 0, h, 4)) != 0)
 		return rc;
 	memset(h + 4, 0, 4);
-	if ((rc = ob_imgio_write(io, h, 8)) != 0)
+	if ((rc = ob_sio_write(io, h, 8)) != 0)
 		return rc;
 	for (; ifd != 0; ifd = next, first = false) {
 		if ((rc = ob_tiff_ifd(&x->t, ifd, &n, &next)) != 0 ||
@@ -441,15 +443,10 @@ int
 ob_scrub_tiff(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
-	struct ob_imgio io;
-	struct tiff x = { .io = &io };
-	struct page *p = ob_xmalloc(sizeof(*p));
-	int rc;
+	struct ob_sio io;
+	struct tiff x = { .io = &io, .page = ob_xmalloc(sizeof(*x.page)) };
+	int rc = ob_sio_run(&io, in, out, lim, rep, scrub, &x);
 
-	if ((rc = ob_imgio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&x, p);
-	rc = ob_imgio_finish(&io, rc);
-	free(p);
-	ob_imgio_release(&io);
+	free(x.page);
 	return rc;
 }

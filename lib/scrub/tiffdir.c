@@ -66,14 +66,14 @@ static int
 tread(struct ob_tiff *t, uint64_t off, void *p, size_t n)
 {
 	if (off > t->size || n > t->size - off)
-		return ob_imgio_fail(t->io, OB_EINVAL,
+		return ob_sio_fail(t->io, OB_EINVAL,
 		    "an image directory points outside the file");
-	return ob_imgio_pread(t->io, t->base + off, p, n);
+	return ob_sio_pread(t->io, t->base + off, p, n);
 }
 
 int
-ob_tiff_open(struct ob_tiff *t, struct ob_imgio *io, uint64_t base,
-    uint64_t size, uint32_t *ifd0)
+ob_tiff_open(struct ob_tiff *t, struct ob_sio *io, uint64_t base, uint64_t size,
+    uint32_t *ifd0)
 {
 	unsigned char h[8];
 	int rc;
@@ -87,15 +87,15 @@ ob_tiff_open(struct ob_tiff *t, struct ob_imgio *io, uint64_t base,
 	if (h[0] == 'M' && h[1] == 'M')
 		t->be = true;
 	else if (h[0] != 'I' || h[1] != 'I')
-		return ob_imgio_fail(io, OB_EINVAL, "not a TIFF structure");
+		return ob_sio_fail(io, OB_EINVAL, "not a TIFF structure");
 	if (ob_tiff_get16(t, h + 2) == 43)
-		return ob_imgio_fail(io, OB_EUNSUPP,
+		return ob_sio_fail(io, OB_EUNSUPP,
 		    "BigTIFF files are not supported; save as classic TIFF");
 	if (ob_tiff_get16(t, h + 2) != 42)
-		return ob_imgio_fail(io, OB_EINVAL, "not a TIFF structure");
+		return ob_sio_fail(io, OB_EINVAL, "not a TIFF structure");
 	*ifd0 = ob_tiff_get32(t, h + 4);
 	if (*ifd0 < 8)
-		return ob_imgio_fail(io, OB_EINVAL,
+		return ob_sio_fail(io, OB_EINVAL,
 		    "an image directory points outside the file");
 	return 0;
 }
@@ -107,7 +107,7 @@ ob_tiff_ifd(struct ob_tiff *t, uint32_t off, uint16_t *n, uint32_t *next)
 	int rc;
 
 	if (off < 8)
-		return ob_imgio_fail(t->io, OB_EINVAL,
+		return ob_sio_fail(t->io, OB_EINVAL,
 		    "an image directory points outside the file");
 	if ((rc = tread(t, off, b, 2)) != 0)
 		return rc;
@@ -147,10 +147,10 @@ int
 ob_tiff_entry_check(struct ob_tiff *t, const struct ob_tiff_entry *e)
 {
 	if (ob_tiff_type_size(e->type) == 0)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    t->io, OB_EINVAL, "a directory entry has an unknown type");
 	if (e->value > t->size || e->bytes > t->size - e->value)
-		return ob_imgio_fail(t->io, OB_EINVAL,
+		return ob_sio_fail(t->io, OB_EINVAL,
 		    "a directory entry points outside the file");
 	return 0;
 }
@@ -166,7 +166,7 @@ ob_tiff_uint(
 	if (i >= e->count ||
 	    (e->type != OB_TIFF_BYTE && e->type != OB_TIFF_SHORT &&
 		e->type != OB_TIFF_LONG && e->type != OB_TIFF_IFD))
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    t->io, OB_EINVAL, "a directory entry has the wrong type");
 	if (e->bytes <= 4)
 		memcpy(b, e->field + (size_t)i * sz, sz);

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 
 struct ob_tiff {
-	struct ob_imgio *io;
+	struct ob_sio *io;
 	uint64_t base; /* file offset of the TIFF header */
 	uint64_t size; /* bytes of TIFF data from base */
 	bool be; /* "MM": big-endian */
@@ -50,7 +50,7 @@ unsigned ob_tiff_type_size(uint16_t type);
  * the offset of IFD0.  OB_EINVAL if it is not a TIFF header, OB_EUNSUPP
  * for BigTIFF.
  */
-int ob_tiff_open(struct ob_tiff *t, struct ob_imgio *io, uint64_t base,
+int ob_tiff_open(struct ob_tiff *t, struct ob_sio *io, uint64_t base,
     uint64_t size, uint32_t *ifd0) OB_MUST_CHECK;
 
 /*

@@ -8,11 +8,11 @@
  * when it is not the default.  Removed: EXIF, XMP, unknown chunks
  * (inside frames too), and anything after the RIFF.
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 
 #include <string.h>
 
-#include "lib/scrub/imgio.h"
+#include "lib/scrub/sio.h"
 #include "lib/scrub/tiffdir.h"
 
 bool
@@ -29,7 +29,7 @@ ob_scrub_webp_sniff(const unsigned char *head, size_t n)
 #define F_XMP 0x04
 
 struct webp {
-	struct ob_imgio *io;
+	struct ob_sio *io;
 	uint64_t end; /* of the RIFF data in the input */
 	uint64_t chunks;
 	bool extended;
@@ -52,18 +52,18 @@ chunk_at(struct webp *w, uint64_t off, uint64_t end, struct chunk *c)
 	int rc;
 
 	if (++w->chunks > w->io->lim->max_entries)
-		return ob_imgio_fail(w->io, OB_ETOOBIG, "too many WebP chunks");
+		return ob_sio_fail(w->io, OB_ETOOBIG, "too many WebP chunks");
 	if (off + 8 > end)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    w->io, OB_EINVAL, "damaged WebP: a chunk is cut off");
-	if ((rc = ob_imgio_pread(w->io, off, h, 8)) != 0)
+	if ((rc = ob_sio_pread(w->io, off, h, 8)) != 0)
 		return rc;
 	memcpy(c->id, h, 4);
 	c->size = ob_le32(h + 4);
 	c->off = off;
 	c->next = off + 8 + c->size + (c->size & 1);
 	if (c->next > end)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    w->io, OB_EINVAL, "damaged WebP: a chunk is cut off");
 	return 0;
 }
@@ -78,7 +78,7 @@ is(const struct chunk *c, const char *id)
 static int
 copy_chunk(struct webp *w, const struct chunk *c)
 {
-	return ob_imgio_copy(w->io, c->off, c->next - c->off);
+	return ob_sio_copy(w->io, c->off, c->next - c->off);
 }
 
 static const char *
@@ -108,7 +108,7 @@ frame(struct webp *w, const struct chunk *f)
 	int rc;
 
 	if (f->size < 16)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    w->io, OB_EINVAL, "damaged WebP: a frame is too short");
 	/* First the size of what stays, for the frame's header. */
 	for (uint64_t off = first; off < end; off = c.next) {
@@ -117,10 +117,10 @@ frame(struct webp *w, const struct chunk *f)
 		if (frame_keeps(&c))
 			kept += c.next - c.off;
 	}
-	if ((rc = ob_imgio_pread(w->io, f->off, h, sizeof(h))) != 0)
+	if ((rc = ob_sio_pread(w->io, f->off, h, sizeof(h))) != 0)
 		return rc;
 	ob_put_le32(h + 4, (uint32_t)kept);
-	if ((rc = ob_imgio_write(w->io, h, sizeof(h))) != 0)
+	if ((rc = ob_sio_write(w->io, h, sizeof(h))) != 0)
 		return rc;
 	for (uint64_t off = first; off < end; off = c.next) {
 		if ((rc = chunk_at(w, off, end, &c)) != 0)
@@ -150,7 +150,7 @@ exif(struct webp *w, const struct chunk *c)
 
 	w->exif_seen = true;
 	/* Some writers keep JPEG's "Exif\0\0" in front of the TIFF data. */
-	if (size >= 6 && ob_imgio_pread(w->io, base, have, 6) == 0 &&
+	if (size >= 6 && ob_sio_pread(w->io, base, have, 6) == 0 &&
 	    memcmp(have, "Exif\0\0", 6) == 0) {
 		base += 6;
 		size -= 6;
@@ -159,7 +159,7 @@ exif(struct webp *w, const struct chunk *c)
 		o = ob_tiff_orientation(&t, ifd0);
 		ob_tiff_orientation_block(out + 8, o);
 		minimal = size == OB_TIFF_ORIENT_LEN &&
-		    ob_imgio_pread(w->io, base, have, sizeof(have)) == 0 &&
+		    ob_sio_pread(w->io, base, have, sizeof(have)) == 0 &&
 		    memcmp(have, out + 8, sizeof(have)) == 0;
 		if (!minimal)
 			ob_tiff_describe(&t, ifd0, "EXIF ");
@@ -177,33 +177,34 @@ exif(struct webp *w, const struct chunk *c)
 	ob_put_le32(out + 4, OB_TIFF_ORIENT_LEN);
 	ob_tiff_orientation_block(out + 8, o);
 	w->exif_put = true;
-	return ob_imgio_write(w->io, out, sizeof(out));
+	return ob_sio_write(w->io, out, sizeof(out));
 }
 
 static int
-scrub(struct webp *w)
+scrub(void *ctx)
 {
-	struct ob_imgio *io = w->io;
+	struct webp *w = ctx;
+	struct ob_sio *io = w->io;
 	unsigned char h[12];
 	bool extended;
 	struct chunk c;
 	uint64_t off;
 	int rc;
 
-	if ((rc = ob_imgio_pread(io, 0, h, 12)) != 0 ||
+	if ((rc = ob_sio_pread(io, 0, h, 12)) != 0 ||
 	    memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WEBP", 4) != 0)
-		return ob_imgio_fail(io, OB_EINVAL, "not a WebP image");
+		return ob_sio_fail(io, OB_EINVAL, "not a WebP image");
 	w->end = 8 + (uint64_t)ob_le32(h + 4);
 	if (w->end > io->size)
-		return ob_imgio_fail(io, OB_EINVAL, "the file is truncated");
-	if ((rc = ob_imgio_write(io, h, 12)) != 0 ||
+		return ob_sio_fail(io, OB_EINVAL, "the file is truncated");
+	if ((rc = ob_sio_write(io, h, 12)) != 0 ||
 	    (rc = chunk_at(w, 12, w->end, &c)) != 0)
 		return rc;
 	extended = w->extended = is(&c, "VP8X");
 	if (!extended && !is(&c, "VP8 ") && !is(&c, "VP8L"))
-		return ob_imgio_fail(io, OB_EINVAL, "not a WebP image");
+		return ob_sio_fail(io, OB_EINVAL, "not a WebP image");
 	if (extended && c.size < 10)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    io, OB_EINVAL, "damaged WebP: the header is too short");
 	if ((rc = copy_chunk(w, &c)) != 0)
 		return rc;
@@ -236,32 +237,27 @@ scrub(struct webp *w)
 	if (extended) {
 		unsigned char flags;
 
-		if ((rc = ob_imgio_pread(io, 20, &flags, 1)) != 0)
+		if ((rc = ob_sio_pread(io, 20, &flags, 1)) != 0)
 			return rc;
 		flags &= (unsigned char)~(F_EXIF | F_XMP);
 		if (w->exif_put)
 			flags |= F_EXIF;
-		if ((rc = ob_imgio_patch(io, 20, &flags, 1)) != 0)
+		if ((rc = ob_sio_patch(io, 20, &flags, 1)) != 0)
 			return rc;
 	}
 	if (io->written - 8 > UINT32_MAX)
-		return ob_imgio_fail(
+		return ob_sio_fail(
 		    io, OB_ETOOBIG, "the cleaned file would be too large");
 	ob_put_le32(h, (uint32_t)(io->written - 8));
-	return ob_imgio_patch(io, 4, h, 4);
+	return ob_sio_patch(io, 4, h, 4);
 }
 
 int
 ob_scrub_webp(int in, int out, const struct ob_scrub_limits *lim,
     struct ob_scrub_report *rep)
 {
-	struct ob_imgio io;
+	struct ob_sio io;
 	struct webp w = { .io = &io };
-	int rc;
 
-	if ((rc = ob_imgio_init(&io, in, out, lim, rep)) == 0)
-		rc = scrub(&w);
-	rc = ob_imgio_finish(&io, rc);
-	ob_imgio_release(&io);
-	return rc;
+	return ob_sio_run(&io, in, out, lim, rep, scrub, &w);
 }

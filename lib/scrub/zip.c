@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 #include <zlib.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/util.h"
 
 #define CHUNK (64 * 1024)
@@ -36,79 +36,6 @@
 /* The one date every member gets: 1980-01-01 00:00:00 in MS-DOS form. */
 #define DOS_TIME 0
 #define DOS_DATE ((0 << 9) | (1 << 5) | 1)
-
-int
-ob_pwrite_full(int fd, const void *p, size_t n, uint64_t off)
-{
-	const unsigned char *b = p;
-
-	while (n > 0) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OB_EIO;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
-int
-ob_pread_full(int fd, void *p, size_t n, uint64_t off, size_t *got)
-{
-	unsigned char *b = p;
-	size_t have = 0;
-
-	while (have < n) {
-		ssize_t r = pread(fd, b + have, n - have, (off_t)(off + have));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return OB_EIO;
-		if (r == 0)
-			break;
-		have += (size_t)r;
-	}
-	*got = have;
-	return 0;
-}
-
-static uint16_t
-get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
-put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
 /* ---- reading ---- */
 
@@ -150,7 +77,7 @@ src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 			len = s->size - s->pos;
 		if (len > INT32_MAX)
 			len = INT32_MAX;
-		if (ob_pread_full(s->fd, data, (size_t)len, s->pos, &got) !=
+		if (ob_sio_pread_full(s->fd, data, (size_t)len, s->pos, &got) !=
 		    0) {
 			zip_error_set(&s->err, ZIP_ER_READ, errno);
 			return -1;
@@ -187,13 +114,6 @@ src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
-static int
-refuse(struct ob_scrub_report *rep, int rc, const char *why)
-{
-	ob_scrub_note(rep, "refused", "%s", why);
-	return rc;
-}
-
 /*
  * The end record must end the file and agree with the central
  * directory before libzip reads anything: libzip would allocate for
@@ -210,86 +130,89 @@ check_end(int fd, uint64_t fsize, const struct ob_scrub_limits *lim,
 	int rc;
 
 	if (fsize < EOCD_LEN + 4)
-		return refuse(rep, OB_EINVAL, "not a zip archive (too short)");
+		return ob_scrub_refuse(
+		    rep, OB_EINVAL, "not a zip archive (too short)");
 	tlen = fsize < EOCD_SEARCH ? (size_t)fsize : EOCD_SEARCH;
 	base = fsize - tlen;
 	tail = ob_xmalloc(tlen);
-	if ((rc = ob_pread_full(fd, tail, tlen, base, &got)) != 0 ||
+	if ((rc = ob_sio_pread_full(fd, tail, tlen, base, &got)) != 0 ||
 	    got != tlen ||
-	    (rc = ob_pread_full(fd, head, sizeof(head), 0, &got)) != 0 ||
+	    (rc = ob_sio_pread_full(fd, head, sizeof(head), 0, &got)) != 0 ||
 	    got != sizeof(head)) {
-		rc = refuse(rep, OB_EIO, "the file could not be read");
+		rc = ob_scrub_refuse(rep, OB_EIO, "the file could not be read");
 		goto out;
 	}
 	/* The record whose comment reaches exactly the last byte. */
 	for (at = tlen - EOCD_LEN + 1; at-- > 0;) {
 		if (memcmp(tail + at, "PK\5\6", 4) == 0 &&
-		    at + EOCD_LEN + get16(tail + at + 20) == tlen) {
+		    at + EOCD_LEN + ob_le16(tail + at + 20) == tlen) {
 			found = true;
 			break;
 		}
 	}
 	if (!found || memcmp(head, "PK\3\4", 4) != 0) {
-		rc = refuse(rep, OB_EINVAL,
+		rc = ob_scrub_refuse(rep, OB_EINVAL,
 		    "not a zip archive, or one with other data before or "
 		    "after it");
 		goto out;
 	}
-	if (get16(tail + at + 4) != 0 || get16(tail + at + 6) != 0 ||
-	    get16(tail + at + 8) != get16(tail + at + 10)) {
-		rc = refuse(rep, OB_EUNSUPP, "a zip archive split over disks");
+	if (ob_le16(tail + at + 4) != 0 || ob_le16(tail + at + 6) != 0 ||
+	    ob_le16(tail + at + 8) != ob_le16(tail + at + 10)) {
+		rc = ob_scrub_refuse(
+		    rep, OB_EUNSUPP, "a zip archive split over disks");
 		goto out;
 	}
-	entries = get16(tail + at + 10);
-	cdsize = get32(tail + at + 12);
-	cdoff = get32(tail + at + 16);
+	entries = ob_le16(tail + at + 10);
+	cdsize = ob_le32(tail + at + 12);
+	cdoff = ob_le32(tail + at + 16);
 	cdend = base + at;
 	if (entries == 0xffff || cdsize == 0xffffffff || cdoff == 0xffffffff) {
 		/* Zip64: the locator sits right before the end record. */
 		uint64_t loc = base + at, z64;
 
 		if (loc < ZIP64_LOC_LEN ||
-		    (rc = ob_pread_full(fd, z, ZIP64_LOC_LEN,
+		    (rc = ob_sio_pread_full(fd, z, ZIP64_LOC_LEN,
 			 loc - ZIP64_LOC_LEN, &got)) != 0 ||
 		    got != ZIP64_LOC_LEN || memcmp(z, "PK\6\7", 4) != 0 ||
-		    get32(z + 4) != 0 || get32(z + 16) > 1) {
-			rc = refuse(rep, OB_EINVAL,
+		    ob_le32(z + 4) != 0 || ob_le32(z + 16) > 1) {
+			rc = ob_scrub_refuse(rep, OB_EINVAL,
 			    "the zip archive's end records disagree");
 			goto out;
 		}
-		z64 = get64(z + 8);
+		z64 = ob_le64(z + 8);
 		if (z64 > loc - ZIP64_LOC_LEN ||
 		    loc - ZIP64_LOC_LEN - z64 < ZIP64_EOCD_LEN ||
-		    (rc = ob_pread_full(fd, z, ZIP64_EOCD_LEN, z64, &got)) !=
-			0 ||
+		    (rc = ob_sio_pread_full(
+			 fd, z, ZIP64_EOCD_LEN, z64, &got)) != 0 ||
 		    got != ZIP64_EOCD_LEN || memcmp(z, "PK\6\6", 4) != 0 ||
-		    get32(z + 16) != 0 || get32(z + 20) != 0 ||
-		    get64(z + 24) != get64(z + 32)) {
-			rc = refuse(rep, OB_EINVAL,
+		    ob_le32(z + 16) != 0 || ob_le32(z + 20) != 0 ||
+		    ob_le64(z + 24) != ob_le64(z + 32)) {
+			rc = ob_scrub_refuse(rep, OB_EINVAL,
 			    "the zip archive's end records disagree");
 			goto out;
 		}
-		entries = get64(z + 32);
-		cdsize = get64(z + 40);
-		cdoff = get64(z + 48);
+		entries = ob_le64(z + 32);
+		cdsize = ob_le64(z + 40);
+		cdoff = ob_le64(z + 48);
 		cdend = z64;
 	}
 	if (entries == 0) {
-		rc = refuse(rep, OB_EINVAL, "an empty zip archive");
+		rc = ob_scrub_refuse(rep, OB_EINVAL, "an empty zip archive");
 		goto out;
 	}
 	if (entries > lim->max_entries) {
-		rc = refuse(rep, OB_ETOOBIG, "too many files in the archive");
+		rc = ob_scrub_refuse(
+		    rep, OB_ETOOBIG, "too many files in the archive");
 		goto out;
 	}
 	if (cdsize > lim->max_in_memory) {
-		rc = refuse(
+		rc = ob_scrub_refuse(
 		    rep, OB_ETOOBIG, "the archive's directory is too large");
 		goto out;
 	}
 	if (cdoff > cdend || cdend - cdoff != cdsize ||
 	    cdsize / CDIR_MIN < entries) {
-		rc = refuse(rep, OB_EINVAL,
+		rc = ob_scrub_refuse(rep, OB_EINVAL,
 		    "the archive's directory is not where or what its end "
 		    "record says");
 		goto out;
@@ -386,18 +309,20 @@ zip_error_rc(int ze, struct ob_scrub_report *rep)
 	case ZIP_ER_READ:
 	case ZIP_ER_SEEK:
 	case ZIP_ER_TELL:
-		return refuse(rep, OB_EIO, "the file could not be read");
+		return ob_scrub_refuse(
+		    rep, OB_EIO, "the file could not be read");
 	case ZIP_ER_MULTIDISK:
 	case ZIP_ER_COMPNOTSUPP:
 	case ZIP_ER_ENCRNOTSUPP:
 	case ZIP_ER_NOPASSWD:
 	case ZIP_ER_WRONGPASSWD:
-		return refuse(rep, OB_EUNSUPP,
+		return ob_scrub_refuse(rep, OB_EUNSUPP,
 		    "an encrypted or unusually compressed archive");
 	case ZIP_ER_MEMORY:
-		return refuse(rep, OB_ETOOBIG, "the archive is too large");
+		return ob_scrub_refuse(
+		    rep, OB_ETOOBIG, "the archive is too large");
 	default:
-		return refuse(
+		return ob_scrub_refuse(
 		    rep, OB_EINVAL, "a damaged or inconsistent zip archive");
 	}
 }
@@ -425,17 +350,17 @@ check_entries(struct ob_zipr *r)
 		    !(st.valid & ZIP_STAT_SIZE) ||
 		    !(st.valid & ZIP_STAT_COMP_SIZE) ||
 		    !(st.valid & ZIP_STAT_COMP_METHOD))
-			return refuse(r->rep, OB_EINVAL,
+			return ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "a damaged or inconsistent zip archive");
 		if ((why = bad_name(st.name)) != NULL)
-			return refuse(r->rep, OB_EINVAL, why);
+			return ob_scrub_refuse(r->rep, OB_EINVAL, why);
 		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
 		    st.encryption_method != ZIP_EM_NONE)
-			return refuse(r->rep, OB_EUNSUPP,
+			return ob_scrub_refuse(r->rep, OB_EUNSUPP,
 			    "an encrypted file in the archive");
 		if (st.comp_method != ZIP_CM_STORE &&
 		    st.comp_method != ZIP_CM_DEFLATE)
-			return refuse(r->rep, OB_EUNSUPP,
+			return ob_scrub_refuse(r->rep, OB_EUNSUPP,
 			    "an archive member compressed in an unusual way");
 		e->name = st.name;
 		e->size = st.size;
@@ -443,21 +368,21 @@ check_entries(struct ob_zipr *r)
 		e->stored = st.comp_method == ZIP_CM_STORE;
 		e->dir = st.name[strlen(st.name) - 1] == '/';
 		if (e->dir && e->size != 0)
-			return refuse(r->rep, OB_EINVAL,
+			return ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "a folder in the archive that holds data");
 		if (e->stored && e->size != e->csize)
-			return refuse(r->rep, OB_EINVAL,
+			return ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "an archive member whose sizes disagree");
 		if (e->size > RATIO_FLOOR && e->size / RATIO > e->csize)
-			return refuse(r->rep, OB_ETOOBIG,
+			return ob_scrub_refuse(r->rep, OB_ETOOBIG,
 			    "an archive member that expands too much (a zip "
 			    "bomb?)");
 		if (e->size > lim->max_expanded - total)
-			return refuse(r->rep, OB_ETOOBIG,
+			return ob_scrub_refuse(r->rep, OB_ETOOBIG,
 			    "the archive expands to too much data");
 		total += e->size;
 		if (e->csize > r->src.size - ctotal)
-			return refuse(r->rep, OB_EINVAL,
+			return ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "archive members that overlap or lie about their "
 			    "size");
 		ctotal += e->csize;
@@ -468,7 +393,7 @@ check_entries(struct ob_zipr *r)
 	qsort(sorted, (size_t)r->n, sizeof(*sorted), name_cmp);
 	for (uint64_t i = 1; i < r->n; i++)
 		if (strcasecmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
-			rc = refuse(r->rep, OB_EINVAL,
+			rc = ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "two files of the same name in the archive");
 			break;
 		}
@@ -483,7 +408,6 @@ ob_zipr_open(struct ob_zipr **rp, int fd, const struct ob_scrub_limits *lim,
 	struct ob_zipr *r = ob_xcalloc(1, sizeof(*r));
 	zip_source_t *zs = NULL;
 	zip_error_t ze;
-	struct stat sb;
 	zip_int64_t n;
 	int rc;
 
@@ -493,15 +417,14 @@ ob_zipr_open(struct ob_zipr **rp, int fd, const struct ob_scrub_limits *lim,
 	r->src.fd = fd;
 	zip_error_init(&r->src.err);
 	zip_error_init(&ze);
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
-		rc = refuse(rep, OB_EIO, "the file could not be read");
+	if (ob_sio_fd_size(fd, &r->src.size) != 0) {
+		rc = ob_scrub_refuse(rep, OB_EIO, "the file could not be read");
 		goto fail;
 	}
-	r->src.size = (uint64_t)sb.st_size;
 	if ((rc = check_end(fd, r->src.size, lim, rep)) != 0)
 		goto fail;
 	if ((zs = zip_source_function_create(src_cb, &r->src, &ze)) == NULL) {
-		rc = refuse(rep, OB_EIO, "the file could not be read");
+		rc = ob_scrub_refuse(rep, OB_EIO, "the file could not be read");
 		goto fail;
 	}
 	r->za = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
@@ -512,7 +435,7 @@ ob_zipr_open(struct ob_zipr **rp, int fd, const struct ob_scrub_limits *lim,
 	}
 	n = zip_get_num_entries(r->za, 0);
 	if (n <= 0 || (uint64_t)n > lim->max_entries) {
-		rc = refuse(rep, n <= 0 ? OB_EINVAL : OB_ETOOBIG,
+		rc = ob_scrub_refuse(rep, n <= 0 ? OB_EINVAL : OB_ETOOBIG,
 		    n <= 0 ? "an empty zip archive"
 			   : "too many files in the archive");
 		goto fail;
@@ -579,14 +502,14 @@ ob_zipr_read(struct ob_zipr *r, uint64_t i, ob_zip_sink sink, void *ctx)
 			break;
 		/* Counted as inflated: the header is only a claim. */
 		if ((uint64_t)n > e->size - got) {
-			rc = refuse(r->rep, OB_EINVAL,
+			rc = ob_scrub_refuse(r->rep, OB_EINVAL,
 			    "an archive member holds more data than its "
 			    "header says (a zip bomb?)");
 			break;
 		}
 		got += (uint64_t)n;
 		if ((uint64_t)n > r->lim->max_expanded - r->expanded) {
-			rc = refuse(r->rep, OB_ETOOBIG,
+			rc = ob_scrub_refuse(r->rep, OB_ETOOBIG,
 			    "the archive expands to too much data");
 			break;
 		}
@@ -595,7 +518,7 @@ ob_zipr_read(struct ob_zipr *r, uint64_t i, ob_zip_sink sink, void *ctx)
 			break;
 	}
 	if (rc == 0 && got != e->size)
-		rc = refuse(r->rep, OB_EINVAL,
+		rc = ob_scrub_refuse(r->rep, OB_EINVAL,
 		    "an archive member is shorter than its header says");
 	zip_fclose(zf);
 	return rc;
@@ -657,11 +580,12 @@ ob_zipw_open(struct ob_zipw **wp, int fd, const struct ob_scrub_limits *lim,
 	    lim->max_in_memory < SIZE_MAX ? (size_t)lim->max_in_memory
 					  : SIZE_MAX);
 	if ((end = lseek(fd, 0, SEEK_END)) < 0)
-		return refuse(rep, OB_EIO, "the result could not be written");
+		return ob_scrub_refuse(
+		    rep, OB_EIO, "the result could not be written");
 	w->off = (uint64_t)end;
 	if (deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS,
 		8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return refuse(rep, OB_EIO, "the compressor failed");
+		return ob_scrub_refuse(rep, OB_EIO, "the compressor failed");
 	w->zinit = true;
 	return 0;
 }
@@ -670,10 +594,10 @@ static int
 emit(struct ob_zipw *w, const void *p, size_t n)
 {
 	if (n > w->max || w->off > w->max - n)
-		return refuse(
+		return ob_scrub_refuse(
 		    w->rep, OB_ETOOBIG, "the cleaned file is too large");
-	if (ob_pwrite_full(w->fd, p, n, w->off) != 0)
-		return refuse(
+	if (ob_sio_pwrite_full(w->fd, p, n, w->off) != 0)
+		return ob_scrub_refuse(
 		    w->rep, OB_EIO, "the result could not be written");
 	w->off += n;
 	return 0;
@@ -687,9 +611,10 @@ ob_zipw_begin(struct ob_zipw *w, const char *name, bool store)
 	int rc;
 
 	if (w->in_member || w->finished || bad_name(name) != NULL)
-		return refuse(w->rep, OB_EINVAL, "an internal error (zip)");
+		return ob_scrub_refuse(
+		    w->rep, OB_EINVAL, "an internal error (zip)");
 	if (w->count >= COUNT_MAX)
-		return refuse(
+		return ob_scrub_refuse(
 		    w->rep, OB_ETOOBIG, "too many files in the archive");
 	w->flags = 0;
 	for (const char *c = name; *c != '\0'; c++)
@@ -700,18 +625,18 @@ ob_zipw_begin(struct ob_zipw *w, const char *name, bool store)
 	w->crc = (uint32_t)crc32(0, Z_NULL, 0);
 	w->usize = w->csize = 0;
 	memset(h, 0, sizeof(h));
-	put32(h, 0x04034b50);
-	put16(h + 4, 20);
-	put16(h + 6, w->flags);
-	put16(h + 8, store ? 0 : 8);
-	put16(h + 10, DOS_TIME);
-	put16(h + 12, DOS_DATE);
+	ob_put_le32(h, 0x04034b50);
+	ob_put_le16(h + 4, 20);
+	ob_put_le16(h + 6, w->flags);
+	ob_put_le16(h + 8, store ? 0 : 8);
+	ob_put_le16(h + 10, DOS_TIME);
+	ob_put_le16(h + 12, DOS_DATE);
 	/* crc and sizes (14..25) come at the end */
-	put16(h + 26, (uint16_t)len);
+	ob_put_le16(h + 26, (uint16_t)len);
 	if ((rc = emit(w, h, sizeof(h))) != 0 || (rc = emit(w, name, len)) != 0)
 		return rc;
 	if (deflateReset(&w->z) != Z_OK)
-		return refuse(w->rep, OB_EIO, "the compressor failed");
+		return ob_scrub_refuse(w->rep, OB_EIO, "the compressor failed");
 	memcpy(w->name, name, len);
 	w->namelen = len;
 	w->in_member = true;
@@ -730,7 +655,8 @@ pump(struct ob_zipw *w, int flush)
 		w->z.avail_out = sizeof(w->obuf);
 		zr = deflate(&w->z, flush);
 		if (zr == Z_STREAM_ERROR)
-			return refuse(w->rep, OB_EIO, "the compressor failed");
+			return ob_scrub_refuse(
+			    w->rep, OB_EIO, "the compressor failed");
 		have = sizeof(w->obuf) - w->z.avail_out;
 		if ((rc = emit(w, w->obuf, have)) != 0)
 			return rc;
@@ -747,12 +673,13 @@ ob_zipw_write(struct ob_zipw *w, const void *p, size_t n)
 	int rc;
 
 	if (!w->in_member)
-		return refuse(w->rep, OB_EINVAL, "an internal error (zip)");
+		return ob_scrub_refuse(
+		    w->rep, OB_EINVAL, "an internal error (zip)");
 	while (n > 0) {
 		uInt part = n > CHUNK ? CHUNK : (uInt)n;
 
 		if (w->usize + part > OUT_MAX)
-			return refuse(w->rep, OB_ETOOBIG,
+			return ob_scrub_refuse(w->rep, OB_ETOOBIG,
 			    "the cleaned file is too large");
 		w->crc = (uint32_t)crc32(w->crc, b, part);
 		w->usize += part;
@@ -785,7 +712,8 @@ ob_zipw_end(struct ob_zipw *w)
 	int rc;
 
 	if (!w->in_member)
-		return refuse(w->rep, OB_EINVAL, "an internal error (zip)");
+		return ob_scrub_refuse(
+		    w->rep, OB_EINVAL, "an internal error (zip)");
 	if (!w->store) {
 		w->z.next_in = Z_NULL;
 		w->z.avail_in = 0;
@@ -793,32 +721,32 @@ ob_zipw_end(struct ob_zipw *w)
 			return rc;
 	}
 	if (w->csize > OUT_MAX)
-		return refuse(
+		return ob_scrub_refuse(
 		    w->rep, OB_ETOOBIG, "the cleaned file is too large");
-	put32(fix, w->crc);
-	put32(fix + 4, (uint32_t)w->csize);
-	put32(fix + 8, (uint32_t)w->usize);
-	if (ob_pwrite_full(w->fd, fix, sizeof(fix), w->lh_off + 14) != 0)
-		return refuse(
+	ob_put_le32(fix, w->crc);
+	ob_put_le32(fix + 4, (uint32_t)w->csize);
+	ob_put_le32(fix + 8, (uint32_t)w->usize);
+	if (ob_sio_pwrite_full(w->fd, fix, sizeof(fix), w->lh_off + 14) != 0)
+		return ob_scrub_refuse(
 		    w->rep, OB_EIO, "the result could not be written");
 	memset(h, 0, sizeof(h));
-	put32(h, 0x02014b50);
-	put16(h + 4, 0x0300 | 30); /* made by: Unix, zip 3.0 */
-	put16(h + 6, 20);
-	put16(h + 8, w->flags);
-	put16(h + 10, w->store ? 0 : 8);
-	put16(h + 12, DOS_TIME);
-	put16(h + 14, DOS_DATE);
-	put32(h + 16, w->crc);
-	put32(h + 20, (uint32_t)w->csize);
-	put32(h + 24, (uint32_t)w->usize);
-	put16(h + 28, (uint16_t)w->namelen);
+	ob_put_le32(h, 0x02014b50);
+	ob_put_le16(h + 4, 0x0300 | 30); /* made by: Unix, zip 3.0 */
+	ob_put_le16(h + 6, 20);
+	ob_put_le16(h + 8, w->flags);
+	ob_put_le16(h + 10, w->store ? 0 : 8);
+	ob_put_le16(h + 12, DOS_TIME);
+	ob_put_le16(h + 14, DOS_DATE);
+	ob_put_le32(h + 16, w->crc);
+	ob_put_le32(h + 20, (uint32_t)w->csize);
+	ob_put_le32(h + 24, (uint32_t)w->usize);
+	ob_put_le16(h + 28, (uint16_t)w->namelen);
 	/* extra field, comment, disk, internal attributes: none */
-	put32(h + 38, (uint32_t)0100644 << 16);
-	put32(h + 42, (uint32_t)w->lh_off);
+	ob_put_le32(h + 38, (uint32_t)0100644 << 16);
+	ob_put_le32(h + 42, (uint32_t)w->lh_off);
 	if (ob_buf_append(&w->cd, h, sizeof(h)) != 0 ||
 	    ob_buf_append(&w->cd, w->name, w->namelen) != 0)
-		return refuse(
+		return ob_scrub_refuse(
 		    w->rep, OB_ETOOBIG, "too many files in the archive");
 	w->count++;
 	w->in_member = false;
@@ -833,15 +761,16 @@ ob_zipw_finish(struct ob_zipw *w)
 	int rc;
 
 	if (w->in_member || w->finished)
-		return refuse(w->rep, OB_EINVAL, "an internal error (zip)");
+		return ob_scrub_refuse(
+		    w->rep, OB_EINVAL, "an internal error (zip)");
 	if ((rc = emit(w, w->cd.data, w->cd.len)) != 0)
 		return rc;
 	memset(e, 0, sizeof(e));
-	put32(e, 0x06054b50);
-	put16(e + 8, (uint16_t)w->count);
-	put16(e + 10, (uint16_t)w->count);
-	put32(e + 12, (uint32_t)w->cd.len);
-	put32(e + 16, (uint32_t)cdoff);
+	ob_put_le32(e, 0x06054b50);
+	ob_put_le16(e + 8, (uint16_t)w->count);
+	ob_put_le16(e + 10, (uint16_t)w->count);
+	ob_put_le32(e + 12, (uint32_t)w->cd.len);
+	ob_put_le32(e + 16, (uint32_t)cdoff);
 	if ((rc = emit(w, e, sizeof(e))) != 0)
 		return rc;
 	w->finished = true;

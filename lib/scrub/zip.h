@@ -106,11 +106,4 @@ void ob_zipw_free(struct ob_zipw *w);
 /* ob_zipw_write as an ob_zip_sink (ctx is the writer). */
 int ob_zipw_sink(void *ctx, const void *p, size_t n) OB_MUST_CHECK;
 
-/* Full-write and full-read loops over pwrite/pread (EINTR, short
- * counts).  OB_EIO on failure; ob_pread_full sets *got to the bytes
- * read, fewer than n only at the end of the file. */
-int ob_pwrite_full(int fd, const void *p, size_t n, uint64_t off) OB_MUST_CHECK;
-int ob_pread_full(
-    int fd, void *p, size_t n, uint64_t off, size_t *got) OB_MUST_CHECK;
-
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/scrub/sio.h"
 #include "lib/scrub/zip.h"
 #include "test/fuzz/scrub_harness.h"
 
@@ -90,7 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((len = lseek(fd, 0, SEEK_END)) <= 0)
 		abort();
 	pkg = malloc((size_t)len);
-	if (pkg == NULL || ob_pread_full(fd, pkg, (size_t)len, 0, &got) != 0 ||
+	if (pkg == NULL ||
+	    ob_sio_pread_full(fd, pkg, (size_t)len, 0, &got) != 0 ||
 	    got != (size_t)len)
 		abort();
 	harness_run(odf ? ob_scrub_odf : ob_scrub_ooxml, pkg, got);

@@ -1,11 +1,11 @@
 /*
  * The image scrubbers (lib/scrub/{jpeg,png,gif,webp,tiff,bmp}.c and
- * their shared imgio and tiffdir) on files built here byte by byte, so
+ * their shared sio and tiffdir) on files built here byte by byte, so
  * that each expectation is exact: which bytes stay, which go, what the
  * report says, and that the limits of struct ob_scrub_limits hold.
  * Real files made by real tools are test/integration/test_scrub_images.py.
  */
-#include "lib/scrub/image.h"
+#include "lib/scrub/sniff.h"
 #include "lib/scrub/scrub.h"
 
 #include <stdlib.h>

@@ -1,11 +1,12 @@
 /*
  * The audio and video scrubbers (lib/scrub/mp3.c, mp4.c, riff.c) and
- * their reader and writer (lib/scrub/media.c) on files built here byte
+ * their reader and writer (lib/scrub/sio.c) on files built here byte
  * by byte: what goes, what stays exactly, and the refusals of lying
  * lengths, missing parts and the limits.  Real files from ffmpeg and
  * exiftool are in test/integration/test_scrub_media.py.
  */
-#include "lib/scrub/media.h"
+#include "lib/scrub/sio.h"
+#include "lib/scrub/sniff.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -323,7 +324,8 @@ test_mp3(void)
 	mp3_frames(&in, 10);
 	lim.max_output = 1000;
 	scrub(ob_scrub_mp3, &in, &lim, &r);
-	check_refused(&r, OB_ETOOBIG, "too large");
+	check_refused(&r, OB_ETOOBIG,
+	    "refused: the cleaned file would be larger than allowed");
 	result_release(&r);
 
 	ob_buf_release(&in);

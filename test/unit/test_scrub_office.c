@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/scrub/office.h"
+#include "lib/scrub/sio.h"
 #include "lib/scrub/xml.h"
 #include "lib/scrub/zip.h"
 #include "test/unit/check.h"
@@ -65,12 +66,12 @@ test_zip_round_trip(void)
 
 	/* The local header: version 20, no flags, stored, 1980-01-01,
 	 * the CRC and sizes patched in, no extra field. */
-	CHECK(ob_pread_full(fd, h, sizeof(h), 0, &n) == 0 && n == 30);
+	CHECK(ob_sio_pread_full(fd, h, sizeof(h), 0, &n) == 0 && n == 30);
 	CHECK(memcmp(h, "PK\3\4\24\0\0\0\0\0\0\0\41\0", 14) == 0);
 	CHECK(h[18] == 5 && h[22] == 5 && h[26] == 8 && h[28] == 0);
 	/* The second member's central directory entry: made by Unix,
 	 * mode 0644, no extra field or comment. */
-	CHECK(ob_pread_full(
+	CHECK(ob_sio_pread_full(
 		  fd, c, sizeof(c), (uint64_t)end - 22 - 46 - 9, &n) == 0);
 	CHECK(memcmp(c, "PK\1\2\36\3", 6) == 0);
 	CHECK(c[30] == 0 && c[31] == 0 && c[32] == 0 && c[33] == 0);
@@ -104,10 +105,10 @@ patch(int fd, const char *from, const char *to)
 	size_t n, k = strlen(from);
 
 	CHECK(strlen(to) == k);
-	CHECK(ob_pread_full(fd, buf, sizeof(buf), 0, &n) == 0);
+	CHECK(ob_sio_pread_full(fd, buf, sizeof(buf), 0, &n) == 0);
 	for (size_t i = 0; i + k <= n; i++)
 		if (memcmp(buf + i, from, k) == 0)
-			CHECK(ob_pwrite_full(fd, to, k, i) == 0);
+			CHECK(ob_sio_pwrite_full(fd, to, k, i) == 0);
 }
 
 static void
@@ -149,7 +150,7 @@ test_zip_refusals(void)
 	 * that says otherwise is caught by its consistency check. */
 	fd = two_members("mimetype", "ab/b.xml");
 	patch(fd, "mimetype", "mimetypf");
-	CHECK(ob_pwrite_full(fd, "mimetype", 8, 30) == 0);
+	CHECK(ob_sio_pwrite_full(fd, "mimetype", 8, 30) == 0);
 	refused(fd, &lim, OB_EINVAL, "inconsistent");
 
 	lim.max_entries = 1;
@@ -159,8 +160,8 @@ test_zip_refusals(void)
 	refused(two_members("a", "b"), &lim, OB_ETOOBIG, "expands to too much");
 
 	fd = two_members("a", "b");
-	CHECK(ob_pwrite_full(fd, "junk", 4, (uint64_t)lseek(fd, 0, SEEK_END)) ==
-	    0);
+	CHECK(ob_sio_pwrite_full(
+		  fd, "junk", 4, (uint64_t)lseek(fd, 0, SEEK_END)) == 0);
 	refused(fd, &ob_scrub_default_limits, OB_EINVAL, "other data");
 	fd = memfd_create("empty", MFD_CLOEXEC);
 	refused(fd, &ob_scrub_default_limits, OB_EINVAL, "too short");

@@ -1,6 +1,7 @@
 /*
- * The PDF scrubber (lib/scrub/pdf.c) on PDFs made here: what it removes
- * (read back with libqpdf), that its output scrubs again, and its
+ * The PDF scrubber (lib/scrub/pdf.c, and its flatten mode in
+ * lib/scrub/pdf_flatten.c) on PDFs made here: what it removes (read
+ * back with libqpdf), that its output scrubs again, and its
  * refusals with their limits.  test/integration/test_scrub_pdf.py
  * checks real tools' view of the results (exiftool, mat2, qpdf).
  */
