@@ -5,10 +5,12 @@
  * pictures is built with cairo, and that is cleaned with ob_scrub_pdf
  * too (cairo writes its own name and the time into it).  Nothing of the
  * original survives but what a page looks like: no text layer, links,
- * forms or bookmarks.  A font the PDF names but does not include needs
- * a font file of the system's, which the sandbox does not let poppler
- * open: such a file is refused (OB_EUNSUPP) rather than drawn without
- * its text.
+ * forms or bookmarks.  A font the PDF names but does not include
+ * (Helvetica, Times) is drawn with a font file of the system's: the
+ * sandbox lets poppler and fontconfig read the font directories, read
+ * only, where the kernel has Landlock (lib/scrub/run.c, read_dirs in
+ * lib/sandbox.h).  Where no font file can be opened, such a file is
+ * refused (OB_EUNSUPP) rather than drawn without its text.
  */
 #include "lib/scrub/scrub.h"
 
@@ -116,9 +118,10 @@ out:
 /*
  * Whether every font the pages use can be drawn.  A font the PDF names
  * but does not include is drawn with a font file of this system's; where
- * none can be found (fontconfig, like everything else, cannot open
- * files in the sandbox) poppler would draw the page without that text,
- * and a picture that lost its words must not pass for the page.
+ * none can be found (no such font installed, or a sandbox without
+ * Landlock, which then opens no files at all) poppler would draw the
+ * page without that text, and a picture that lost its words must not
+ * pass for the page.
  */
 static bool
 fonts_drawable(PopplerDocument *doc, int pages)
