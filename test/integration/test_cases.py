@@ -54,6 +54,18 @@ def sign_in(stack, email, phone):
     return s
 
 
+def add_handler(stack, email, phone, role, tenants=(), keys=None):
+    """ombudctl user add, then a grant of each tenant in tenants with its
+    recovery key file, keys[slug]."""
+    r = ctl(stack, "user", "add", "--email", email, "--role", role,
+            "--phone", phone, "--password-stdin", stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    for slug in tenants:
+        r = ctl(stack, "user", "grant", "--email", email, "--tenant", slug,
+                "--recovery-key-file", str(keys[slug]))
+        assert r.returncode == 0, r.stderr
+
+
 def file_report(stack, slug, description=CANARY):
     s = stack.session()
     r = s.post(stack.url + f"/t/{slug}/report",
@@ -92,13 +104,7 @@ def org(stack):
             ("lawyer-g", "lawyer", ["gamma"]),
             ("admin", "admin", []))):
         email, phone = f"{name}@cases.example", f"+4550{n:06d}"
-        r = ctl(stack, "user", "add", "--email", email, "--role", role,
-                "--phone", phone, "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
-        for slug in tenants:
-            r = ctl(stack, "user", "grant", "--email", email, "--tenant", slug,
-                    "--recovery-key-file", str(keys[slug]))
-            assert r.returncode == 0, r.stderr
+        add_handler(stack, email, phone, role, tenants, keys)
         people[name] = (email, phone)
     return people
 

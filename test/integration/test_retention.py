@@ -19,8 +19,7 @@ import psycopg2
 import pytest
 
 from conftest import BUILD
-from test_cases import ctl, file_report, post, reporter, sign_in, token
-from test_cases import PASSWORD
+from test_cases import add_handler, ctl, file_report, post, reporter, sign_in, token
 from test_uploads import png, upload
 
 ONE, TWO = "keep-sixty", "keep-thirty"
@@ -105,13 +104,7 @@ def world(stack):
             ("lawyer", "lawyer", [ONE, TWO]),
             ("gone", "tenant-user", [ONE]))):
         email, phone = f"{name}@retention.example", f"+4570{n:06d}"
-        r = ctl(stack, "user", "add", "--email", email, "--role", role,
-                "--phone", phone, "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
-        for slug in tenants:
-            r = ctl(stack, "user", "grant", "--email", email, "--tenant",
-                    slug, "--recovery-key-file", str(keys[slug]))
-            assert r.returncode == 0, r.stderr
+        add_handler(stack, email, phone, role, tenants, keys)
         people[name] = (email, phone)
     # A disabled member is not warned.
     r = ctl(stack, "user", "disable", "--email", people["gone"][0])

@@ -10,9 +10,8 @@ import io
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
-from test_cases import ctl, page, post, sign_in, token, PASSWORD
+from test_cases import add_handler, ctl, page, post, sign_in, token
 
 ONE, TWO = "stats-one", "stats-two"
 XSS = '</text><script>alert("stats")</script><text>'
@@ -82,13 +81,7 @@ def org(stack):
             ("lawyer", "lawyer", [ONE, TWO]),
             ("admin", "admin", []))):
         email, phone = f"{name}@stats.example", f"+4561{n:06d}"
-        r = ctl(stack, "user", "add", "--email", email, "--role", role,
-                "--phone", phone, "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
-        for slug in tenants:
-            r = ctl(stack, "user", "grant", "--email", email, "--tenant",
-                    slug, "--recovery-key-file", str(keys[slug]))
-            assert r.returncode == 0, r.stderr
+        add_handler(stack, email, phone, role, tenants, keys)
         people[name] = sign_in(stack, email, phone)
     return people
 
