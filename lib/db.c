@@ -218,14 +218,21 @@ ob_db_exec(struct ob_db *db, const char *name, int nparams,
 	return OB_EDB;
 }
 
-static int
-simple(struct ob_db *db, const char *name)
+int
+ob_db_run(
+    struct ob_db *db, const char *name, int nparams, const char *const *params)
 {
 	PGresult *res = NULL;
-	int rc = ob_db_exec(db, name, 0, NULL, &res);
+	int rc = ob_db_exec(db, name, nparams, params, &res);
 
 	PQclear(res);
 	return rc;
+}
+
+static int
+simple(struct ob_db *db, const char *name)
+{
+	return ob_db_run(db, name, 0, NULL);
 }
 
 int

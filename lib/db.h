@@ -69,6 +69,11 @@ int ob_db_connect(struct ob_db *db) OB_MUST_CHECK;
 int ob_db_exec(struct ob_db *db, const char *name, int nparams,
     const char *const *params, PGresult **res) OB_MUST_CHECK;
 
+/* ob_db_exec for a statement whose rows nobody reads (an INSERT, an
+ * UPDATE, a function called for its effect): the result is freed. */
+int ob_db_run(struct ob_db *db, const char *name, int nparams,
+    const char *const *params) OB_MUST_CHECK;
+
 /*
  * Runs fn inside BEGIN ... COMMIT.  If fn returns non-zero, or COMMIT
  * fails, the transaction is rolled back and that code (or OB_EDB) is

@@ -40,16 +40,6 @@ const struct ob_stmt ob_filestore_stmts[] = {
 };
 const size_t ob_filestore_nstmts = OB_NELEM(ob_filestore_stmts);
 
-static int
-exec_(struct ob_db *db, const char *stmt, int n, const char *const *params)
-{
-	PGresult *res = NULL;
-	int rc = ob_db_exec(db, stmt, n, params, &res);
-
-	PQclear(res);
-	return rc;
-}
-
 /* A bytea parameter for n bytes at p: "\x..." in a malloc'd string. */
 static char *
 hex_param(const void *p, size_t n)
@@ -148,7 +138,7 @@ store_chunks(struct ob_db *db, const struct ob_file_new *f, const char *id,
 			goto out;
 		}
 		params[3] = h;
-		if ((rc = exec_(db, "fs_chunk", 4, params)) != 0)
+		if ((rc = ob_db_run(db, "fs_chunk", 4, params)) != 0)
 			goto out;
 		free(h);
 		h = NULL;
@@ -206,7 +196,7 @@ ob_file_store(struct ob_db *db, const struct ob_file_new *f, char id_out[24])
 	params[4] = f->author_id;
 	params[5] = sealed_h;
 	params[6] = meta_h;
-	if ((rc = exec_(db, "fs_file", 7, params)) != 0 ||
+	if ((rc = ob_db_run(db, "fs_file", 7, params)) != 0 ||
 	    (rc = store_chunks(db, f, id, &k, &bytes, &chunks)) != 0)
 		goto out;
 	snprintf(size, sizeof(size), "%" PRIu64, bytes);
@@ -214,7 +204,7 @@ ob_file_store(struct ob_db *db, const struct ob_file_new *f, char id_out[24])
 	params[1] = id;
 	params[2] = size;
 	params[3] = count;
-	if ((rc = exec_(db, "fs_done", 4, params)) != 0)
+	if ((rc = ob_db_run(db, "fs_done", 4, params)) != 0)
 		goto out;
 	memcpy(id_out, id, sizeof(id));
 out:

@@ -70,11 +70,8 @@ static int
 mark(struct ob_db *db, const char *stmt, const char *id)
 {
 	const char *params[1] = { id };
-	PGresult *res = NULL;
-	int rc = ob_db_exec(db, stmt, 1, params, &res);
 
-	PQclear(res);
-	return rc;
+	return ob_db_run(db, stmt, 1, params);
 }
 
 /* Sends row i of an outbox_due result through its channel. */

@@ -24,21 +24,6 @@ const struct ob_sandbox_limits ob_sandbox_default_limits = {
 	.file_size = UINT64_C(4) << 30,
 };
 
-/* The sanitizers' runtime needs calls a parser never makes (it maps
- * shadow memory, reads /proc to report): under them a forbidden call
- * fails instead of killing, so the tests still run the parsers here. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) ||                                        \
-    __has_feature(undefined_behavior_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 static int
 set_limit(int resource, rlim_t soft, rlim_t hard)
 {
@@ -193,8 +178,8 @@ filter(bool reads)
 	scmp_filter_ctx ctx;
 	int rc = -1;
 
-	ctx = seccomp_init(
-	    SANITIZED ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(OB_SANDBOX_SANITIZED ? SCMP_ACT_ERRNO(EPERM)
+						: SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
 		return -1;
 	for (size_t i = 0; i < OB_NELEM(allowed); i++)
@@ -214,7 +199,7 @@ filter(bool reads)
 			refused[i].sys, 0) != 0)
 			goto out;
 	}
-	if (SANITIZED) {
+	if (OB_SANDBOX_SANITIZED) {
 		static const int runtime[] = { SCMP_SYS(sigaltstack),
 			SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
 			SCMP_SYS(getppid), SCMP_SYS(mincore) };
@@ -280,7 +265,7 @@ child(int (*fn)(void *arg, int report_fd), void *arg, const int *keep,
 	reads = lim->read_dirs != NULL && confine_reads(lim->read_dirs) == 0;
 	if (set_limit(RLIMIT_CPU, lim->cpu_seconds, lim->cpu_seconds + 1) !=
 		0 ||
-	    (!SANITIZED &&
+	    (!OB_SANDBOX_SANITIZED &&
 		set_limit(RLIMIT_AS, lim->address_space, lim->address_space) !=
 		    0) ||
 	    set_limit(RLIMIT_FSIZE, lim->file_size, lim->file_size) != 0 ||

@@ -40,6 +40,25 @@
 
 #define OB_SANDBOX_REPORT_MAX (64 * 1024)
 
+/*
+ * 1 in a build with AddressSanitizer or UndefinedBehaviorSanitizer.
+ * Their runtime needs calls a parser never makes (it maps shadow
+ * memory, reads /proc to report), so there a forbidden call fails with
+ * EPERM instead of killing the child, and the address-space limit is
+ * left off: the tests still run the parsers in the sandbox.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define OB_SANDBOX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) ||                                        \
+    __has_feature(undefined_behavior_sanitizer)
+#define OB_SANDBOX_SANITIZED 1
+#endif
+#endif
+#ifndef OB_SANDBOX_SANITIZED
+#define OB_SANDBOX_SANITIZED 0
+#endif
+
 struct ob_sandbox_limits {
 	unsigned cpu_seconds;
 	unsigned wall_seconds;

@@ -100,16 +100,6 @@ actor(const struct action *a)
 	return ob_auth_current(a->r)->session.user_id;
 }
 
-static int
-exec_(struct ob_db *db, const char *stmt, int n, const char *const *params)
-{
-	PGresult *res = NULL;
-	int rc = ob_db_exec(db, stmt, n, params, &res);
-
-	PQclear(res);
-	return rc;
-}
-
 /* A case event for one changed field. */
 static int
 event(struct action *a, struct ob_db *db, const char *field, const char *old,
@@ -118,7 +108,7 @@ event(struct action *a, struct ob_db *db, const char *field, const char *old,
 	const char *params[6] = { a->tenant_id, a->case_id, actor(a), field,
 		old, new };
 
-	return exec_(db, "ca_event", 6, params);
+	return ob_db_run(db, "ca_event", 6, params);
 }
 
 static int
@@ -136,7 +126,7 @@ set_status(struct action *a, struct ob_db *db, const char *stmt,
 	char detail[64];
 	int rc;
 
-	if ((rc = exec_(db, stmt, outcome ? 3 : 2, params)) != 0 ||
+	if ((rc = ob_db_run(db, stmt, outcome ? 3 : 2, params)) != 0 ||
 	    (rc = event(a, db, "status", a->status, new)) != 0)
 		return rc;
 	if (strcmp(new, "acknowledged") == 0 &&
@@ -229,7 +219,7 @@ run_assign(struct action *a, struct ob_db *db)
 	params[0] = a->tenant_id;
 	params[1] = a->case_id;
 	params[2] = who;
-	if ((rc = exec_(db, "ca_assign", 3, params)) != 0 ||
+	if ((rc = ob_db_run(db, "ca_assign", 3, params)) != 0 ||
 	    (rc = event(a, db, "assignee", PQgetvalue(old, 0, 0),
 		 res ? PQgetvalue(res, 0, 0) : "")) != 0)
 		goto out;
@@ -257,7 +247,7 @@ run_category(struct action *a, struct ob_db *db)
 	}
 	if (strcmp(key, a->category) == 0)
 		return 0;
-	if ((rc = exec_(db, "ca_category", 3, params)) != 0 ||
+	if ((rc = ob_db_run(db, "ca_category", 3, params)) != 0 ||
 	    (rc = event(a, db, "category", a->category, key)) != 0)
 		return rc;
 	return audit(a, db, "case.category", key);
@@ -287,7 +277,7 @@ add_text(struct action *a, struct ob_db *db, const char *kind)
 	if ((rc = ob_item_add(db, &it, NULL)) != 0)
 		return rc;
 	if (strcmp(kind, "message") == 0 && a->acknowledged && !a->feedback &&
-	    ((rc = exec_(db, "ca_feedback", 2, params)) != 0 ||
+	    ((rc = ob_db_run(db, "ca_feedback", 2, params)) != 0 ||
 		(rc = event(a, db, "feedback_on", NULL, "today")) != 0))
 		return rc;
 	return audit(a, db,

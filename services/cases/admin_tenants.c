@@ -241,9 +241,8 @@ save_categories(
 	PGresult *res = NULL;
 	int n = 0, rc;
 
-	if ((rc = ob_db_exec(db, "at_cats_clear", 2, params, &res)) != 0)
+	if ((rc = ob_db_run(db, "at_cats_clear", 2, params)) != 0)
 		return rc;
-	PQclear(res);
 	while (p != NULL && *p != '\0') {
 		const char *end = strchr(p, '\n');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -316,7 +315,6 @@ save(struct ob_db *db, struct edit *e)
 									: "f";
 	const char *params[7] = { e->id, name, days, channels, unknown, flatten,
 		keep_meta };
-	PGresult *res = NULL;
 	uint64_t d;
 	int rc;
 
@@ -331,9 +329,8 @@ save(struct ob_db *db, struct edit *e)
 			     "external channels.");
 		return OB_ECONFLICT;
 	}
-	if ((rc = ob_db_exec(db, "at_set", 7, params, &res)) != 0)
+	if ((rc = ob_db_run(db, "at_set", 7, params)) != 0)
 		return rc;
-	PQclear(res);
 	for (size_t i = 0; langs[i] != NULL; i++) {
 		char field[32];
 

@@ -99,15 +99,13 @@ store_tx(struct ob_db *db, void *arg)
 		s->fd, app->settings.max_body_bytes };
 	const char *params[4] = { u->tenant_id, u->case_id, "reporter-message",
 		st->handler_link };
-	PGresult *res = NULL;
 	int rc;
 
 	if ((rc = ob_file_store(db, &f, s->id)) != 0)
 		return rc;
 	/* The handlers hear that the reporter added something; once. */
 	if (u->reporter && !u->notify) {
-		rc = ob_db_exec(db, "up_notify", 4, params, &res);
-		PQclear(res);
+		rc = ob_db_run(db, "up_notify", 4, params);
 		u->notify = rc == 0;
 	}
 	return rc;

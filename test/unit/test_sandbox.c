@@ -22,18 +22,6 @@
 
 #include "test/unit/check.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) ||                                        \
-    __has_feature(undefined_behavior_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 static int
 say(int fd, const char *s)
 {
@@ -263,7 +251,7 @@ main(void)
 	/* A new program, or executable memory: never. */
 	ob_buf_reset(&rep);
 	rc = 0;
-	if (SANITIZED) {
+	if (OB_SANDBOX_SANITIZED) {
 		CHECK_INT(ob_sandbox_run(exec_something, NULL, NULL, 0, &lim,
 			      &rep, &rc, &why),
 		    0);
